@@ -1,0 +1,383 @@
+"""The configuration filesystem of one node: tree, database, plug files.
+
+:class:`ConfigFS` is what the FUSE mount, the IPC server and in-process
+clients all call.  It is thread-safe (one lock): the FUSE threads and the
+reactor thread share it.  Every change is applied to the in-memory
+:class:`~pve.cluster.memdb.MemDB`, committed to SQLite, and then announced
+to subscribers (who must not block: the IPC server hands them to the
+reactor with ``callFromThread``).
+"""
+
+import collections
+import errno
+import os
+import stat as stmod
+import threading
+import time
+
+from twisted.logger import Logger
+
+from pve.cluster import locks, memdb, plugs, status
+from pve.cluster.memdb import fail, normpath, split_path
+from pve.cluster.store import Store, StoreError
+
+log = Logger()
+
+Stat = collections.namedtuple("Stat", "kind mode size mtime inode version")
+
+NODE_SUBDIRS = ("qemu-server", "lxc", "openvz", "priv")
+
+
+def entry_mode(path, is_dir):
+    if memdb.is_private(path):
+        return 0o700 if is_dir else 0o600
+    return 0o755 if is_dir else 0o640
+
+
+class ConfigFS:
+    """One node's ``/etc/pve``, local mode."""
+
+    def __init__(self, db, store, nodename, clock=time.time):
+        self.db = db
+        self.store = store
+        self.nodename = nodename
+        self.clock = clock
+        self.lock = threading.RLock()
+        self.status = status.Status(nodename, clock())
+        self.locks = locks.LockTable()
+        self.errors = False
+        self.debug = False
+        self.quorate = True
+        self.writer = 0
+        self._subscribers = []
+        self.symlinks = plugs.symlinks(nodename)
+
+    # -- opening -----------------------------------------------------------
+
+    @classmethod
+    def open(cls, paths, nodename, clock=time.time, backup=True):
+        """Open (or create) ``config.db`` under *paths*; raise StoreError."""
+        store = Store(paths.config_db)
+        try:
+            store.check()
+            try:
+                db = memdb.MemDB.from_rows(store.load())
+            except memdb.CorruptDatabase as e:
+                raise StoreError("database %s is inconsistent: %s"
+                                 % (paths.config_db, e))
+            if backup and db.version:
+                store.backup(paths.config_db_backup_dir, now=clock())
+            store.enable_reclaim()
+        except BaseException:
+            store.close()
+            raise
+        cfs = cls(db, store, nodename, clock)
+        cfs._ensure_layout()
+        cfs._reset_locks()
+        log.info("memdb open '{path}' successful (version = {version:016X})",
+                 path=paths.config_db, version=db.version)
+        return cfs
+
+    def _ensure_layout(self):
+        now = int(self.clock())
+        if self.db.version == 0:
+            # a new database: write the version row
+            self._commit(memdb.Change(0, 0, now))
+        wanted = ["nodes", "nodes/" + self.nodename]
+        wanted += ["nodes/%s/%s" % (self.nodename, d) for d in NODE_SUBDIRS]
+        wanted += ["priv", "priv/lock"]
+        for path in wanted:
+            entry = self.db.lookup(path)
+            if entry is None:
+                self._apply(self.db.mkdir, path, self.writer, now)
+            elif not entry.is_dir:
+                raise StoreError("%s exists but is not a directory" % path)
+
+    def _reset_locks(self):
+        lockdir = self.db.lookup("priv/lock")
+        items = []
+        if lockdir is not None and lockdir.is_dir:
+            for name, e in lockdir.children.items():
+                if e.is_dir:
+                    items.append(("priv/lock/" + name,
+                                  locks.entry_checksum(e)))
+        self.locks.reset(items, self.clock())
+
+    def close(self):
+        with self.lock:
+            self.store.close()
+
+    # -- subscribers -------------------------------------------------------
+
+    def subscribe(self, callback):
+        """Call ``callback(paths, version, origin)`` after each change;
+        return a function that unsubscribes."""
+        self._subscribers.append(callback)
+
+        def unsubscribe():
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+        return unsubscribe
+
+    # -- the write path ----------------------------------------------------
+
+    def _commit(self, change):
+        try:
+            self.store.commit(change)
+        except Exception:
+            self.errors = True
+            log.failure("database commit failed; refusing further writes")
+            fail(errno.EIO)
+
+    def _apply(self, op, *args, origin=None, **kw):
+        """Run a MemDB operation, persist it, announce it."""
+        if self.errors:
+            fail(errno.EIO)
+        if not self.quorate:
+            fail(errno.EACCES)
+        change = op(*args, **kw)
+        if change is None:
+            return None
+        self._commit(change)
+        for path in change.paths:
+            self.status.record_change(path)
+        for callback in list(self._subscribers):
+            try:
+                callback(change.paths, change.version, origin)
+            except Exception:
+                log.failure("change subscriber failed")
+        return change
+
+    def _writable_path(self, path):
+        path = normpath(path)
+        if path in self.symlinks or path in plugs.PLUG_FILES:
+            fail(errno.EACCES)
+        return path
+
+    def _now(self):
+        return int(self.clock())
+
+    # -- files -------------------------------------------------------------
+
+    def write_file(self, path, data, origin=None):
+        """Create or replace the file *path* with *data*, in one change."""
+        with self.lock:
+            path = normpath(path)
+            if path == ".debug":
+                return self._write_debug(data)
+            path = self._writable_path(path)
+            exists = self.db.lookup(path) is not None
+            self._apply(self.db.write, path, data, 0, self.writer,
+                        self._now(), truncate=True, create=not exists,
+                        origin=origin)
+
+    def pwrite(self, path, data, offset, origin=None):
+        """Write *data* at *offset* of an existing file; return the count."""
+        with self.lock:
+            path = normpath(path)
+            if path == ".debug":
+                self._write_debug(data)
+                return len(data)
+            path = self._writable_path(path)
+            self._apply(self.db.write, path, data, offset, self.writer,
+                        self._now(), origin=origin)
+            return len(data)
+
+    def create(self, path, origin=None):
+        with self.lock:
+            path = self._writable_path(path)
+            self._apply(self.db.create, path, self.writer, self._now(),
+                        origin=origin)
+
+    def truncate(self, path, size, origin=None):
+        with self.lock:
+            path = normpath(path)
+            if path == ".debug":
+                return
+            path = self._writable_path(path)
+            self._apply(self.db.truncate, path, size, self.writer,
+                        self._now(), origin=origin)
+
+    def read(self, path):
+        """The contents of the file (or plug file) *path*."""
+        with self.lock:
+            path = normpath(path)
+            if path in plugs.PLUG_FILES:
+                return self.plug(path)
+            entry = self.db.get(path)
+            if entry.is_dir:
+                fail(errno.EISDIR)
+            return entry.data
+
+    def _write_debug(self, data):
+        value = bytes(data).strip()
+        if value not in (b"0", b"1"):
+            fail(errno.EINVAL)
+        self.debug = value == b"1"
+        return len(data)
+
+    # -- directories -------------------------------------------------------
+
+    def mkdir(self, path, origin=None):
+        with self.lock:
+            path = normpath(path)
+            if path in self.symlinks or path in plugs.PLUG_FILES:
+                fail(errno.EEXIST)
+            change = self._apply(self.db.mkdir, path, self.writer,
+                                 self._now(), origin=origin)
+            if memdb.is_lock_dir(path):
+                entry = self.db.lookup(path)
+                self.locks.forget(path)
+                self.locks.seen(path, locks.entry_checksum(entry),
+                                self.clock())
+            return change
+
+    def delete(self, path, kind=None, origin=None):
+        """Remove *path*; *kind* ``'dir'`` or ``'file'`` checks its type
+        as ``rmdir`` and ``unlink`` do."""
+        with self.lock:
+            path = self._writable_path(path)
+            entry = self.db.get(path)
+            if kind == "dir" and not entry.is_dir:
+                fail(errno.ENOTDIR)
+            if kind == "file" and entry.is_dir:
+                fail(errno.EISDIR)
+            self._apply(self.db.delete, path, self.writer, self._now(),
+                        origin=origin)
+            self.locks.forget(path)
+
+    def rename(self, src, dst, origin=None):
+        with self.lock:
+            src = self._writable_path(src)
+            dst = self._writable_path(dst)
+            self._apply(self.db.rename, src, dst, self.writer, self._now(),
+                        origin=origin)
+
+    def utime(self, path, mtime, origin=None):
+        """Set the mtime; on a lock directory mtime 0 asks to release it,
+        which succeeds once it has been held unchanged for 120 s."""
+        with self.lock:
+            path = normpath(path)
+            if path in self.symlinks or path in plugs.PLUG_FILES or not path:
+                return
+            entry = self.db.get(path)
+            mtime = int(mtime)
+            if entry.is_dir and memdb.is_lock_dir(path):
+                csum = locks.entry_checksum(entry)
+                if mtime == 0:
+                    if self.locks.expired(path, csum, self.clock()):
+                        self._apply(self.db.delete, path, self.writer,
+                                    self._now(), origin=origin)
+                        self.locks.forget(path)
+                        return
+                self._apply(self.db.set_mtime, path, self.writer, mtime,
+                            origin=origin)
+                entry = self.db.lookup(path)
+                self.locks.seen(path, locks.entry_checksum(entry),
+                                self.clock())
+                return
+            self._apply(self.db.set_mtime, path, self.writer, mtime,
+                        origin=origin)
+
+    def listdir(self, path):
+        with self.lock:
+            path = normpath(path)
+            entry = self.db.get(path)
+            if not entry.is_dir:
+                fail(errno.ENOTDIR)
+            names = list(entry.children)
+            if not path:
+                names.extend(self.symlinks)
+                names.extend(plugs.PLUG_FILES)
+            return names
+
+    def readlink(self, path):
+        target = self.symlinks.get(normpath(path))
+        if target is None:
+            fail(errno.EINVAL)
+        return target
+
+    def stat(self, path):
+        with self.lock:
+            path = normpath(path)
+            if path in self.symlinks:
+                target = self.symlinks[path]
+                return Stat("link", 0o755, len(target), self.status.starttime,
+                            None, 0)
+            if path in plugs.PLUG_FILES:
+                return Stat("plug", plugs.PLUG_FILES[path],
+                            len(self.plug(path)), self.status.starttime,
+                            None, 0)
+            entry = self.db.get(path)
+            return Stat("dir" if entry.is_dir else "file",
+                        entry_mode(path, entry.is_dir), entry.size,
+                        entry.mtime, entry.inode, entry.version)
+
+    # -- plug files and status ---------------------------------------------
+
+    def plug(self, name):
+        with self.lock:
+            if name == ".version":
+                return plugs.version(self.status, self.db.vmlist_version)
+            if name == ".members":
+                return plugs.members(self.status)
+            if name == ".vmlist":
+                return plugs.vmlist(self.db.vmlist_version,
+                                    {k: tuple(v)
+                                     for k, v in self.db.vmlist.items()})
+            if name == ".clusterlog":
+                return plugs.clusterlog(self.status.get_log())
+            if name == ".rrd":
+                return plugs.rrd(self.status.rrd)
+            if name == ".debug":
+                return b"1\n" if self.debug else b"0\n"
+            fail(errno.ENOENT)
+
+    def vmlist(self):
+        with self.lock:
+            return {vmid: {"node": node, "type": vmtype, "version": ver}
+                    for vmid, (node, vmtype, ver) in self.db.vmlist.items()}
+
+    def members(self):
+        with self.lock:
+            return {self.nodename: {"id": 0, "online": 1, "ip": None}}
+
+    def version(self):
+        with self.lock:
+            return self.db.version
+
+    def set_status(self, key, value, node=None):
+        with self.lock:
+            self.status.set_status(node or self.nodename, key, value,
+                                   self.clock())
+
+    def get_status(self, key, node=None):
+        with self.lock:
+            return self.status.get_status(node or self.nodename, key)
+
+    def cluster_log(self, tag, msg, user="root@pam", pri=6, pid=0):
+        with self.lock:
+            return self.status.add_log(self.nodename, user, tag, msg,
+                                       pri=pri, pid=pid, now=self.clock())
+
+    def get_log(self, limit=status.LOG_SHOWN):
+        with self.lock:
+            return self.status.get_log(limit)
+
+    def statfs(self):
+        """``(blocks, free blocks, inodes, free inodes)``."""
+        with self.lock:
+            bs = memdb.BLOCKSIZE
+            blocks = memdb.MAX_FS_SIZE // bs
+            used = (self.db.total_size + bs - 1) // bs
+            inodes = memdb.MAX_INODES
+            return blocks, max(blocks - used, 0), inodes, \
+                max(inodes - len(self.db.index), 0)
+
+
+def is_dir_stat(st):
+    return st.kind == "dir"
+
+
+S_IFMT = {"dir": stmod.S_IFDIR, "file": stmod.S_IFREG,
+          "plug": stmod.S_IFREG, "link": stmod.S_IFLNK}

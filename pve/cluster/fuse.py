@@ -1,0 +1,392 @@
+"""The FUSE face of :class:`~pve.cluster.cfs.ConfigFS` (llfuse).
+
+The handlers run in llfuse's worker threads.  Reads look at the in-memory
+tree under the ConfigFS lock; changes go through ConfigFS like any other
+client's.  Changes made by other clients (IPC) invalidate the kernel's
+caches, so the mount never shows stale data.
+
+FUSE inode numbers are database inodes plus one (the root, inode 0 in the
+database, is FUSE's ``ROOT_INODE`` 1); the symlinks and plug files at the
+root have fixed numbers above :data:`VIRTUAL_BASE`.
+"""
+
+import errno
+import functools
+import grp
+import os
+import stat
+
+import llfuse
+
+from pve.cluster import memdb, plugs
+from pve.cluster.cfs import entry_mode
+
+VIRTUAL_BASE = 1 << 48
+ORIGIN = "fuse"
+
+
+def www_data_gid():
+    try:
+        return grp.getgrnam("www-data").gr_gid
+    except KeyError:
+        return 33
+
+
+def _errors(method):
+    """Turn ``OSError`` into ``FUSEError`` with the same errno."""
+    @functools.wraps(method)
+    def wrapper(*args):
+        try:
+            return method(*args)
+        except OSError as e:
+            raise llfuse.FUSEError(e.errno or errno.EIO)
+        except UnicodeError:
+            raise llfuse.FUSEError(errno.EINVAL)
+    return wrapper
+
+
+def _name(raw):
+    return raw.decode("utf-8")
+
+
+class Operations(llfuse.Operations):
+    """llfuse operations over a ConfigFS."""
+
+    def __init__(self, cfs, timeout=1.0, gid=None):
+        super().__init__()
+        self.cfs = cfs
+        self.db = cfs.db
+        self.lock = cfs.lock
+        self.timeout = timeout
+        self.gid = www_data_gid() if gid is None else gid
+        names = list(cfs.symlinks) + list(plugs.PLUG_FILES)
+        self.virtual = {name: VIRTUAL_BASE + i for i, name in enumerate(names)}
+        self.virtual_names = {v: k for k, v in self.virtual.items()}
+        self._handles = {}
+        self._next_fh = 1
+        self.notify = True
+
+    # -- attributes --------------------------------------------------------
+
+    def _entry_attr(self, entry, path):
+        attr = llfuse.EntryAttributes()
+        attr.st_ino = entry.inode + 1
+        attr.generation = 0
+        attr.entry_timeout = self.timeout
+        attr.attr_timeout = self.timeout
+        mode = entry_mode(path, entry.is_dir)
+        if entry.is_dir:
+            attr.st_mode = stat.S_IFDIR | mode
+            attr.st_nlink = 2
+        else:
+            attr.st_mode = stat.S_IFREG | mode
+            attr.st_nlink = 1
+        if not self.cfs.quorate:
+            attr.st_mode &= ~0o222
+        size = entry.size
+        attr.st_size = size
+        attr.st_blksize = memdb.BLOCKSIZE
+        attr.st_blocks = (size + 511) // 512
+        attr.st_uid = 0
+        attr.st_gid = self.gid
+        ns = entry.mtime * 1000000000
+        attr.st_atime_ns = attr.st_mtime_ns = attr.st_ctime_ns = ns
+        return attr
+
+    def _virtual_attr(self, name):
+        st = self.cfs.stat(name)
+        attr = llfuse.EntryAttributes()
+        attr.st_ino = self.virtual[name]
+        attr.entry_timeout = 0
+        attr.attr_timeout = 0
+        if st.kind == "link":
+            attr.st_mode = stat.S_IFLNK | 0o755
+            attr.entry_timeout = attr.attr_timeout = self.timeout
+        else:
+            attr.st_mode = stat.S_IFREG | st.mode
+        attr.st_nlink = 1
+        attr.st_size = st.size
+        attr.st_blksize = memdb.BLOCKSIZE
+        attr.st_blocks = (st.size + 511) // 512
+        attr.st_uid = 0
+        attr.st_gid = self.gid
+        ns = st.mtime * 1000000000
+        attr.st_atime_ns = attr.st_mtime_ns = attr.st_ctime_ns = ns
+        return attr
+
+    def _entry(self, inode):
+        entry = self.db.index.get(inode - 1)
+        if entry is None:
+            raise llfuse.FUSEError(errno.ENOENT)
+        return entry
+
+    def _path(self, inode):
+        return self.db.path_of(self._entry(inode))
+
+    def _child_path(self, parent_inode, name):
+        parent = self._entry(parent_inode)
+        if not parent.is_dir:
+            raise llfuse.FUSEError(errno.ENOTDIR)
+        base = self.db.path_of(parent)
+        return base + "/" + name if base else name
+
+    def _attr_of(self, inode):
+        if inode >= VIRTUAL_BASE:
+            name = self.virtual_names.get(inode)
+            if name is None:
+                raise llfuse.FUSEError(errno.ENOENT)
+            return self._virtual_attr(name)
+        entry = self._entry(inode)
+        return self._entry_attr(entry, self.db.path_of(entry))
+
+    # -- lookups -----------------------------------------------------------
+
+    @_errors
+    def lookup(self, parent_inode, name, ctx=None):
+        name = _name(name)
+        with self.lock:
+            if parent_inode == llfuse.ROOT_INODE and name in self.virtual:
+                return self._virtual_attr(name)
+            parent = self._entry(parent_inode)
+            if name == ".":
+                entry = parent
+            elif name == "..":
+                entry = self.db.index[parent.parent]
+            else:
+                if not parent.is_dir:
+                    raise llfuse.FUSEError(errno.ENOTDIR)
+                entry = parent.children.get(name)
+                if entry is None:
+                    raise llfuse.FUSEError(errno.ENOENT)
+            return self._entry_attr(entry, self.db.path_of(entry))
+
+    @_errors
+    def getattr(self, inode, ctx=None):
+        with self.lock:
+            return self._attr_of(inode)
+
+    @_errors
+    def readlink(self, inode, ctx=None):
+        name = self.virtual_names.get(inode)
+        if name is None or name not in self.cfs.symlinks:
+            raise llfuse.FUSEError(errno.EINVAL)
+        return self.cfs.symlinks[name].encode()
+
+    def forget(self, inode_list):
+        pass
+
+    @_errors
+    def statfs(self, ctx=None):
+        blocks, bfree, files, ffree = self.cfs.statfs()
+        st = llfuse.StatvfsData()
+        st.f_bsize = st.f_frsize = memdb.BLOCKSIZE
+        st.f_blocks = blocks
+        st.f_bfree = st.f_bavail = bfree
+        st.f_files = files
+        st.f_ffree = st.f_favail = ffree
+        st.f_namemax = 255
+        return st
+
+    # -- directories -------------------------------------------------------
+
+    @_errors
+    def opendir(self, inode, ctx=None):
+        with self.lock:
+            entry = self._entry(inode)
+            if not entry.is_dir:
+                raise llfuse.FUSEError(errno.ENOTDIR)
+            return inode
+
+    @_errors
+    def readdir(self, inode, off):
+        with self.lock:
+            entry = self._entry(inode)
+            base = self.db.path_of(entry)
+            items = sorted(entry.children.items(),
+                           key=lambda kv: kv[1].inode)
+            result = []
+            for name, child in items:
+                if child.inode + 1 <= off:
+                    continue
+                path = base + "/" + name if base else name
+                result.append((name.encode(), self._entry_attr(child, path),
+                               child.inode + 1))
+            if inode == llfuse.ROOT_INODE:
+                for name, ino in self.virtual.items():
+                    if ino > off:
+                        result.append((name.encode(),
+                                       self._virtual_attr(name), ino))
+        return iter(result)
+
+    def releasedir(self, fh):
+        pass
+
+    @_errors
+    def mkdir(self, parent_inode, name, mode, ctx=None):
+        with self.lock:
+            path = self._child_path(parent_inode, _name(name))
+            self.cfs.mkdir(path, origin=ORIGIN)
+            entry = self.db.get(path)
+            return self._entry_attr(entry, path)
+
+    @_errors
+    def rmdir(self, parent_inode, name, ctx=None):
+        with self.lock:
+            path = self._child_path(parent_inode, _name(name))
+            self.cfs.delete(path, kind="dir", origin=ORIGIN)
+
+    @_errors
+    def unlink(self, parent_inode, name, ctx=None):
+        with self.lock:
+            path = self._child_path(parent_inode, _name(name))
+            self.cfs.delete(path, kind="file", origin=ORIGIN)
+
+    @_errors
+    def rename(self, parent_old, name_old, parent_new, name_new, ctx=None):
+        with self.lock:
+            src = self._child_path(parent_old, _name(name_old))
+            dst = self._child_path(parent_new, _name(name_new))
+            self.cfs.rename(src, dst, origin=ORIGIN)
+
+    def symlink(self, parent_inode, name, target, ctx=None):
+        raise llfuse.FUSEError(errno.ENOSYS)
+
+    def mknod(self, parent_inode, name, mode, rdev, ctx=None):
+        raise llfuse.FUSEError(errno.ENOSYS)
+
+    def link(self, inode, new_parent_inode, new_name, ctx=None):
+        raise llfuse.FUSEError(errno.EPERM)
+
+    def setxattr(self, inode, name, value, ctx=None):
+        raise llfuse.FUSEError(errno.ENOTSUP)
+
+    def getxattr(self, inode, name, ctx=None):
+        raise llfuse.FUSEError(errno.ENOTSUP)
+
+    def listxattr(self, inode, ctx=None):
+        raise llfuse.FUSEError(errno.ENOTSUP)
+
+    def removexattr(self, inode, name, ctx=None):
+        raise llfuse.FUSEError(errno.ENOTSUP)
+
+    # -- files -------------------------------------------------------------
+
+    def _new_handle(self, inode):
+        fh = self._next_fh
+        self._next_fh += 1
+        self._handles[fh] = inode
+        return fh
+
+    @_errors
+    def create(self, parent_inode, name, mode, flags, ctx=None):
+        with self.lock:
+            name = _name(name)
+            if parent_inode == llfuse.ROOT_INODE and name in self.virtual:
+                raise llfuse.FUSEError(errno.EEXIST)
+            path = self._child_path(parent_inode, name)
+            self.cfs.create(path, origin=ORIGIN)
+            entry = self.db.get(path)
+            return (self._new_handle(entry.inode + 1),
+                    self._entry_attr(entry, path))
+
+    @_errors
+    def open(self, inode, flags, ctx=None):
+        with self.lock:
+            if inode >= VIRTUAL_BASE:
+                name = self.virtual_names.get(inode)
+                if name is None:
+                    raise llfuse.FUSEError(errno.ENOENT)
+                if (flags & os.O_ACCMODE) != os.O_RDONLY and name != ".debug":
+                    raise llfuse.FUSEError(errno.EACCES)
+                return self._new_handle(inode)
+            entry = self._entry(inode)
+            if entry.is_dir:
+                raise llfuse.FUSEError(errno.EISDIR)
+            return self._new_handle(inode)
+
+    @_errors
+    def read(self, fh, off, size):
+        with self.lock:
+            inode = self._handles[fh]
+            if inode >= VIRTUAL_BASE:
+                data = self.cfs.plug(self.virtual_names[inode])
+            else:
+                data = self._entry(inode).data
+            return data[off:off + size]
+
+    @_errors
+    def write(self, fh, off, buf):
+        with self.lock:
+            inode = self._handles[fh]
+            if inode >= VIRTUAL_BASE:
+                return self.cfs.pwrite(self.virtual_names[inode], buf, off)
+            if off >= memdb.MAX_FILE_SIZE:
+                raise llfuse.FUSEError(errno.EFBIG)
+            if off + len(buf) > memdb.MAX_FILE_SIZE:
+                # write up to the limit; the next write gets EFBIG
+                buf = buf[:memdb.MAX_FILE_SIZE - off]
+            path = self._path(inode)
+            return self.cfs.pwrite(path, buf, off, origin=ORIGIN)
+
+    def flush(self, fh):
+        pass
+
+    def fsync(self, fh, datasync):
+        pass
+
+    def release(self, fh):
+        with self.lock:
+            self._handles.pop(fh, None)
+
+    @_errors
+    def setattr(self, inode, attr, fields, fh=None, ctx=None):
+        with self.lock:
+            if inode >= VIRTUAL_BASE:
+                name = self.virtual_names.get(inode)
+                if fields.update_size and name == ".debug":
+                    return self._attr_of(inode)
+                if fields.update_size or fields.update_mode \
+                        or fields.update_uid or fields.update_gid:
+                    raise llfuse.FUSEError(errno.EPERM)
+                return self._attr_of(inode)
+            entry = self._entry(inode)
+            path = self.db.path_of(entry)
+            if fields.update_mode:
+                wanted = entry_mode(path, entry.is_dir)
+                if stat.S_IMODE(attr.st_mode) != wanted:
+                    raise llfuse.FUSEError(errno.EPERM)
+            if fields.update_uid and attr.st_uid not in (0, -1, 0xFFFFFFFF):
+                raise llfuse.FUSEError(errno.EPERM)
+            if fields.update_gid and attr.st_gid not in (
+                    self.gid, -1, 0xFFFFFFFF):
+                raise llfuse.FUSEError(errno.EPERM)
+            if fields.update_size:
+                if entry.is_dir:
+                    raise llfuse.FUSEError(errno.EISDIR)
+                self.cfs.truncate(path, attr.st_size, origin=ORIGIN)
+            if fields.update_mtime:
+                self.cfs.utime(path, attr.st_mtime_ns // 1000000000,
+                               origin=ORIGIN)
+            current = self.db.index.get(entry.inode)
+            if current is None:
+                # a lock released by utime(0) is gone: tell the kernel
+                dirname, name = memdb.split_path(path)
+                llfuse.invalidate_entry(entry.parent + 1, name.encode())
+                return self._entry_attr(entry, path)
+            return self._entry_attr(current, path)
+
+    # -- cache invalidation ------------------------------------------------
+
+    def changed(self, paths, version, origin):
+        """ConfigFS subscriber: drop the kernel's view of other clients'
+        changes.  Called with the ConfigFS lock held."""
+        if origin == ORIGIN or not self.notify:
+            return
+        for path in paths:
+            dirname, name = memdb.split_path(path)
+            parent = self.db.lookup(dirname)
+            if parent is not None:
+                llfuse.invalidate_entry(parent.inode + 1, name.encode())
+            entry = self.db.lookup(path)
+            if entry is not None:
+                llfuse.invalidate_inode(entry.inode + 1)

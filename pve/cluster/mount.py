@@ -1,0 +1,169 @@
+"""Mounting the FUSE filesystem, and cleaning up after a crash.
+
+:class:`FuseMount` runs llfuse's main loop in its own thread (the reactor
+keeps the main thread and the signals).  Stopping unmounts; if something
+holds the mount busy it is detached and its FUSE connection aborted, so a
+stop never hangs and never leaves a dead mount behind.
+"""
+
+import ctypes
+import ctypes.util
+import errno
+import os
+import threading
+
+import llfuse
+from twisted.logger import Logger
+
+log = Logger()
+
+MNT_DETACH = 2
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+
+
+def _unescape(field):
+    # mountinfo escapes space, tab, newline and backslash as \ooo
+    out, i = [], 0
+    while i < len(field):
+        if field[i] == "\\" and i + 3 < len(field) + 1 and \
+                field[i + 1:i + 4].isdigit():
+            out.append(chr(int(field[i + 1:i + 4], 8)))
+            i += 4
+        else:
+            out.append(field[i])
+            i += 1
+    return "".join(out)
+
+
+def mounts(mountinfo="/proc/self/mountinfo"):
+    """``(mount point, major:minor, fs type)`` of every mount."""
+    result = []
+    with open(mountinfo) as f:
+        for line in f:
+            fields = line.split()
+            sep = fields.index("-")
+            result.append((_unescape(fields[4]), fields[2], fields[sep + 1]))
+    return result
+
+
+def mount_of(path):
+    """The ``(point, dev, fstype)`` mounted exactly at *path*, or None."""
+    path = os.path.abspath(path)
+    found = None
+    for item in mounts():
+        if item[0] == path:
+            found = item
+    return found
+
+
+def umount(path, flags=0):
+    if _libc.umount2(os.fsencode(path), flags) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e), path)
+
+
+def abort_connection(dev):
+    """Abort the FUSE connection of device ``major:minor``."""
+    minor = dev.split(":")[1]
+    try:
+        with open("/sys/fs/fuse/connections/%s/abort" % minor, "w") as f:
+            f.write("1")
+    except OSError:
+        pass
+
+
+def force_unmount(path):
+    """Unmount *path* whatever holds it; True if something was mounted."""
+    found = mount_of(path)
+    if found is None:
+        return False
+    try:
+        umount(path)
+    except OSError as e:
+        if e.errno not in (errno.EBUSY, errno.EINVAL, errno.ENOTCONN):
+            raise
+        if found[2].startswith("fuse"):
+            abort_connection(found[1])
+        try:
+            umount(path, MNT_DETACH)
+        except OSError as e2:
+            if e2.errno != errno.EINVAL:
+                raise
+    return True
+
+
+def cleanup_stale(path):
+    """Remove a mount left at *path* by a process that died."""
+    found = mount_of(path)
+    if found is None:
+        return False
+    log.warn("cleaning up stale mount at {path}", path=path)
+    if found[2].startswith("fuse"):
+        abort_connection(found[1])
+    try:
+        umount(path, MNT_DETACH)
+    except OSError as e:
+        if e.errno != errno.EINVAL:
+            raise
+    return True
+
+
+class FuseMount:
+    """llfuse's loop over *ops* at *mountpoint*, in a thread."""
+
+    def __init__(self, ops, mountpoint, workers=1, fsname="pmxcfs"):
+        self.ops = ops
+        self.mountpoint = os.path.abspath(mountpoint)
+        self.workers = workers
+        self.fsname = fsname
+        self._thread = None
+        self._dev = None
+
+    def options(self):
+        opts = set(llfuse.default_options)
+        opts.discard("nonempty")
+        opts.update(["fsname=" + self.fsname, "subtype=pmxcfs",
+                     "allow_other", "default_permissions"])
+        return opts
+
+    def start(self):
+        cleanup_stale(self.mountpoint)
+        os.makedirs(self.mountpoint, exist_ok=True)
+        llfuse.init(self.ops, self.mountpoint, self.options())
+        found = mount_of(self.mountpoint)
+        self._dev = found[1] if found else None
+        self._thread = threading.Thread(target=self._run, name="fuse",
+                                        daemon=True)
+        self._thread.start()
+        log.info("mounted {fsname} at {path}", fsname=self.fsname,
+                 path=self.mountpoint)
+
+    def _run(self):
+        try:
+            llfuse.main(workers=self.workers, handle_signals=False)
+        except Exception:
+            log.failure("FUSE main loop failed")
+
+    def stop(self, timeout=2.0):
+        """Unmount and wait for the loop; never hang for long."""
+        if self._thread is None:
+            return
+        try:
+            umount(self.mountpoint)
+        except OSError as e:
+            log.warn("unmount of {path} failed ({err}); forcing it",
+                     path=self.mountpoint, err=e.strerror)
+            if self._dev:
+                abort_connection(self._dev)
+            force_unmount(self.mountpoint)
+        self._thread.join(timeout)
+        if self._thread.is_alive() and self._dev:
+            abort_connection(self._dev)
+            self._thread.join(timeout)
+        if not self._thread.is_alive():
+            llfuse.close(unmount=False)
+        else:
+            log.error("FUSE loop did not stop")
+        self._thread = None
+        log.info("unmounted {path}", path=self.mountpoint)

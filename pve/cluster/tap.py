@@ -1,0 +1,107 @@
+"""``twistd pmxcfs``: the configuration filesystem daemon.
+
+The database is opened and checked in :func:`makeService`, before twistd
+daemonizes, so a database that fails its check stops the start with a
+clear message.  The mount and the IPC socket come up in the service.
+"""
+
+import fcntl
+import os
+import sys
+
+from twisted.application import service
+from twisted.internet import defer
+from twisted.logger import Logger
+from twisted.python import usage
+
+from pve import paths as pvepaths
+from pve.cluster.cfs import ConfigFS
+from pve.cluster.store import StoreError
+
+log = Logger()
+
+
+class Options(usage.Options):
+    synopsis = "[options]"
+    longdesc = "pmxcfs: the Proxmox cluster filesystem, mounted at /etc/pve."
+    optFlags = [
+        ["local", "l", "local mode: the node is alone and always quorate"],
+        ["debug", "d", "turn on debug messages"],
+    ]
+    optParameters = [
+        ["mount", "m", None, "mount point (default $PVE_ROOT/etc/pve)"],
+        ["workers", "w", "1", "FUSE worker threads", int],
+        ["ipc", None, None,
+         "IPC endpoint (default unix:$PVE_ROOT/run/pve-cluster/pmxcfs.sock)"],
+        ["nodename", None, None, "node name (default $PVE_NODENAME or the "
+         "short hostname)"],
+    ]
+
+    def postOptions(self):
+        if self["workers"] < 1:
+            raise usage.UsageError("--workers must be at least 1")
+
+
+class PmxcfsService(service.MultiService):
+    """The mount and the IPC server around one ConfigFS."""
+
+    def __init__(self, cfs, mountpoint, workers=1):
+        super().__init__()
+        self.cfs = cfs
+        self.mountpoint = mountpoint
+        self.workers = workers
+        self.mount = None
+        self._unsubscribe = None
+
+    def startService(self):
+        from pve.cluster.fuse import Operations
+        from pve.cluster.mount import FuseMount
+        ops = Operations(self.cfs)
+        self.mount = FuseMount(ops, self.mountpoint, workers=self.workers)
+        self.mount.start()
+        self._unsubscribe = self.cfs.subscribe(ops.changed)
+        super().startService()
+
+    @defer.inlineCallbacks
+    def stopService(self):
+        yield defer.maybeDeferred(super().stopService)
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self.mount is not None:
+            self.mount.stop()
+            self.mount = None
+        self.cfs.close()
+
+
+def _take_lock(p):
+    os.makedirs(p.cluster_run, exist_ok=True)
+    fd = os.open(os.path.join(p.cluster_run, "pmxcfs.lock"),
+                 os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise SystemExit("pmxcfs: another instance is running for %s"
+                         % (p.root,))
+    return fd
+
+
+def makeService(options, reactor=None):
+    if reactor is None:
+        from twisted.internet import reactor
+    from pve.cluster import ipc
+    p = pvepaths.current()
+    nodename = options["nodename"] or pvepaths.nodename()
+    _take_lock(p)
+    try:
+        cfs = ConfigFS.open(p, nodename, clock=reactor.seconds)
+    except StoreError as e:
+        print("pmxcfs: %s" % (e,), file=sys.stderr)
+        raise SystemExit(1)
+    cfs.debug = bool(options["debug"])
+    mountpoint = options["mount"] or p.etc_pve
+    top = PmxcfsService(cfs, mountpoint, workers=options["workers"])
+    description = options["ipc"] or "unix:%s:mode=660" % (p.pmxcfs_socket,)
+    ipc.makeIPCService(cfs, description, reactor).setServiceParent(top)
+    return top
