@@ -141,7 +141,8 @@ class Store:
         """Give free pages back to the filesystem."""
         free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
         if free >= RECLAIM_PAGES:
-            self._db.execute("PRAGMA incremental_vacuum")
+            # executescript steps the pragma to the end; execute frees one page
+            self._db.executescript("PRAGMA incremental_vacuum;")
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def size(self):
