@@ -10,8 +10,7 @@ reactor with ``callFromThread``).
 
 import collections
 import errno
-import os
-import stat as stmod
+import functools
 import threading
 import time
 
@@ -26,6 +25,22 @@ log = Logger()
 Stat = collections.namedtuple("Stat", "kind mode size mtime inode version")
 
 NODE_SUBDIRS = ("qemu-server", "lxc", "openvz", "priv")
+
+
+def _mutation(method):
+    """Run *method* under the lock, then (unlocked) what subscribers
+    asked to run after the change."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kw):
+        with self.lock:
+            try:
+                result = method(self, *args, **kw)
+            finally:
+                post, self._post = self._post, []
+        for action in post:
+            action()
+        return result
+    return wrapper
 
 
 def entry_mode(path, is_dir):
@@ -50,6 +65,7 @@ class ConfigFS:
         self.quorate = True
         self.writer = 0
         self._subscribers = []
+        self._post = []
         self.symlinks = plugs.symlinks(nodename)
 
     # -- opening -----------------------------------------------------------
@@ -110,8 +126,10 @@ class ConfigFS:
     # -- subscribers -------------------------------------------------------
 
     def subscribe(self, callback):
-        """Call ``callback(paths, version, origin)`` after each change;
-        return a function that unsubscribes."""
+        """Call ``callback(paths, version, origin)`` after each change,
+        under the lock; a callable it returns runs once the lock is
+        released, before the caller is answered.  Returns a function that
+        unsubscribes."""
         self._subscribers.append(callback)
 
         def unsubscribe():
@@ -143,7 +161,9 @@ class ConfigFS:
             self.status.record_change(path)
         for callback in list(self._subscribers):
             try:
-                callback(change.paths, change.version, origin)
+                post = callback(change.paths, change.version, origin)
+                if post is not None:
+                    self._post.append(post)
             except Exception:
                 log.failure("change subscriber failed")
         return change
@@ -159,6 +179,7 @@ class ConfigFS:
 
     # -- files -------------------------------------------------------------
 
+    @_mutation
     def write_file(self, path, data, origin=None):
         """Create or replace the file *path* with *data*, in one change."""
         with self.lock:
@@ -171,6 +192,7 @@ class ConfigFS:
                         self._now(), truncate=True, create=not exists,
                         origin=origin)
 
+    @_mutation
     def pwrite(self, path, data, offset, origin=None):
         """Write *data* at *offset* of an existing file; return the count."""
         with self.lock:
@@ -183,12 +205,14 @@ class ConfigFS:
                         self._now(), origin=origin)
             return len(data)
 
+    @_mutation
     def create(self, path, origin=None):
         with self.lock:
             path = self._writable_path(path)
             self._apply(self.db.create, path, self.writer, self._now(),
                         origin=origin)
 
+    @_mutation
     def truncate(self, path, size, origin=None):
         with self.lock:
             path = normpath(path)
@@ -218,6 +242,7 @@ class ConfigFS:
 
     # -- directories -------------------------------------------------------
 
+    @_mutation
     def mkdir(self, path, origin=None):
         with self.lock:
             path = normpath(path)
@@ -232,6 +257,7 @@ class ConfigFS:
                                 self.clock())
             return change
 
+    @_mutation
     def delete(self, path, kind=None, origin=None):
         """Remove *path*; *kind* ``'dir'`` or ``'file'`` checks its type
         as ``rmdir`` and ``unlink`` do."""
@@ -246,6 +272,7 @@ class ConfigFS:
                         origin=origin)
             self.locks.forget(path)
 
+    @_mutation
     def rename(self, src, dst, origin=None):
         with self.lock:
             src = self._writable_path(src)
@@ -253,6 +280,7 @@ class ConfigFS:
             self._apply(self.db.rename, src, dst, self.writer, self._now(),
                         origin=origin)
 
+    @_mutation
     def utime(self, path, mtime, origin=None):
         """Set the mtime; on a lock directory mtime 0 asks to release it,
         which succeeds once it has been held unchanged for 120 s."""
@@ -374,10 +402,3 @@ class ConfigFS:
             return blocks, max(blocks - used, 0), inodes, \
                 max(inodes - len(self.db.index), 0)
 
-
-def is_dir_stat(st):
-    return st.kind == "dir"
-
-
-S_IFMT = {"dir": stmod.S_IFDIR, "file": stmod.S_IFREG,
-          "plug": stmod.S_IFREG, "link": stmod.S_IFLNK}

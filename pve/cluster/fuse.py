@@ -64,7 +64,8 @@ class Operations(llfuse.Operations):
         self.virtual_names = {v: k for k, v in self.virtual.items()}
         self._handles = {}
         self._next_fh = 1
-        self.notify = True
+        # a pve.cluster.notify.KernelCache, set once mounted
+        self.kernel = None
 
     # -- attributes --------------------------------------------------------
 
@@ -72,8 +73,11 @@ class Operations(llfuse.Operations):
         attr = llfuse.EntryAttributes()
         attr.st_ino = entry.inode + 1
         attr.generation = 0
-        attr.entry_timeout = self.timeout
-        attr.attr_timeout = self.timeout
+        if entry.parent == self._lock_dir_inode():
+            # locks come and go by utime(0): never cached
+            attr.entry_timeout = attr.attr_timeout = 0
+        else:
+            attr.entry_timeout = attr.attr_timeout = self.timeout
         mode = entry_mode(path, entry.is_dir)
         if entry.is_dir:
             attr.st_mode = stat.S_IFDIR | mode
@@ -92,6 +96,13 @@ class Operations(llfuse.Operations):
         ns = entry.mtime * 1000000000
         attr.st_atime_ns = attr.st_mtime_ns = attr.st_ctime_ns = ns
         return attr
+
+    def _lock_dir_inode(self):
+        priv = self.db.root.children.get("priv")
+        if priv is None or not priv.is_dir:
+            return None
+        lock = priv.children.get("lock")
+        return None if lock is None else lock.inode
 
     def _virtual_attr(self, name):
         st = self.cfs.stat(name)
@@ -367,26 +378,33 @@ class Operations(llfuse.Operations):
             if fields.update_mtime:
                 self.cfs.utime(path, attr.st_mtime_ns // 1000000000,
                                origin=ORIGIN)
-            current = self.db.index.get(entry.inode)
-            if current is None:
-                # a lock released by utime(0) is gone: tell the kernel
-                dirname, name = memdb.split_path(path)
-                llfuse.invalidate_entry(entry.parent + 1, name.encode())
-                return self._entry_attr(entry, path)
+            # a lock released by utime(0) is gone; the kernel keeps no
+            # lock entries (their timeout is 0), so it will ask again
+            current = self.db.index.get(entry.inode) or entry
             return self._entry_attr(current, path)
 
     # -- cache invalidation ------------------------------------------------
 
     def changed(self, paths, version, origin):
-        """ConfigFS subscriber: drop the kernel's view of other clients'
-        changes.  Called with the ConfigFS lock held."""
-        if origin == ORIGIN or not self.notify:
-            return
+        """ConfigFS subscriber: drop the kernel's view of what other
+        clients changed.  Runs under the ConfigFS lock and returns the
+        invalidation to run once that lock is released."""
+        if origin == ORIGIN or self.kernel is None:
+            return None
+        entries, inodes = [], []
         for path in paths:
             dirname, name = memdb.split_path(path)
             parent = self.db.lookup(dirname)
             if parent is not None:
-                llfuse.invalidate_entry(parent.inode + 1, name.encode())
+                entries.append((parent.inode + 1, name.encode()))
             entry = self.db.lookup(path)
             if entry is not None:
-                llfuse.invalidate_inode(entry.inode + 1)
+                inodes.append(entry.inode + 1)
+        kernel = self.kernel
+
+        def invalidate():
+            for parent, name in entries:
+                kernel.inval_entry(parent, name)
+            for ino in inodes:
+                kernel.inval_inode(ino)
+        return invalidate

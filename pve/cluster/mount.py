@@ -10,13 +10,17 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import signal
 import threading
 
 import llfuse
 from twisted.logger import Logger
 
+from pve.cluster import notify
+
 log = Logger()
 
+MNT_FORCE = 1
 MNT_DETACH = 2
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
@@ -63,30 +67,22 @@ def umount(path, flags=0):
         raise OSError(e, os.strerror(e), path)
 
 
-def abort_connection(dev):
-    """Abort the FUSE connection of device ``major:minor``."""
-    minor = dev.split(":")[1]
-    try:
-        with open("/sys/fs/fuse/connections/%s/abort" % minor, "w") as f:
-            f.write("1")
-    except OSError:
-        pass
-
-
 def force_unmount(path):
-    """Unmount *path* whatever holds it; True if something was mounted."""
-    found = mount_of(path)
-    if found is None:
+    """Unmount *path* whatever holds it; True if something was mounted.
+
+    ``MNT_FORCE`` makes the kernel abort a FUSE connection, so processes
+    blocked on a dead or busy mount are released; ``MNT_DETACH`` removes
+    the mount even while files in it are still open.
+    """
+    if mount_of(path) is None:
         return False
     try:
         umount(path)
     except OSError as e:
-        if e.errno not in (errno.EBUSY, errno.EINVAL, errno.ENOTCONN):
+        if e.errno not in (errno.EBUSY, errno.ENOTCONN, errno.EINVAL):
             raise
-        if found[2].startswith("fuse"):
-            abort_connection(found[1])
         try:
-            umount(path, MNT_DETACH)
+            umount(path, MNT_FORCE | MNT_DETACH)
         except OSError as e2:
             if e2.errno != errno.EINVAL:
                 raise
@@ -95,18 +91,14 @@ def force_unmount(path):
 
 def cleanup_stale(path):
     """Remove a mount left at *path* by a process that died."""
-    found = mount_of(path)
-    if found is None:
+    if mount_of(path) is None:
         return False
     log.warn("cleaning up stale mount at {path}", path=path)
-    if found[2].startswith("fuse"):
-        abort_connection(found[1])
-    try:
-        umount(path, MNT_DETACH)
-    except OSError as e:
-        if e.errno != errno.EINVAL:
-            raise
-    return True
+    return force_unmount(path)
+
+
+def _ignore_signal(signum, frame):
+    pass
 
 
 class FuseMount:
@@ -118,7 +110,6 @@ class FuseMount:
         self.workers = workers
         self.fsname = fsname
         self._thread = None
-        self._dev = None
 
     def options(self):
         opts = set(llfuse.default_options)
@@ -128,11 +119,21 @@ class FuseMount:
         return opts
 
     def start(self):
+        # llfuse wakes its workers with SIGUSR1 when the session ends; with
+        # no handler installed that signal would kill the process
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGUSR1, _ignore_signal)
         cleanup_stale(self.mountpoint)
         os.makedirs(self.mountpoint, exist_ok=True)
+        before = notify.fuse_fds()
         llfuse.init(self.ops, self.mountpoint, self.options())
-        found = mount_of(self.mountpoint)
-        self._dev = found[1] if found else None
+        fds = notify.fuse_fds() - before
+
+        if len(fds) == 1:
+            self.ops.kernel = notify.KernelCache(fds.pop())
+        else:
+            log.warn("cannot find the FUSE descriptor; changes made through"
+                     " IPC may show in the mount after a second")
         self._thread = threading.Thread(target=self._run, name="fuse",
                                         daemon=True)
         self._thread.start()
@@ -154,13 +155,9 @@ class FuseMount:
         except OSError as e:
             log.warn("unmount of {path} failed ({err}); forcing it",
                      path=self.mountpoint, err=e.strerror)
-            if self._dev:
-                abort_connection(self._dev)
             force_unmount(self.mountpoint)
         self._thread.join(timeout)
-        if self._thread.is_alive() and self._dev:
-            abort_connection(self._dev)
-            self._thread.join(timeout)
+        self.ops.kernel = None
         if not self._thread.is_alive():
             llfuse.close(unmount=False)
         else:
