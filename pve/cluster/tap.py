@@ -30,7 +30,7 @@ class Options(usage.Options):
     ]
     optParameters = [
         ["mount", "m", None, "mount point (default $PVE_ROOT/etc/pve)"],
-        ["workers", "w", "1", "FUSE worker threads", int],
+        ["workers", "w", 1, "FUSE worker threads", int],
         ["ipc", None, None,
          "IPC endpoint (default unix:$PVE_ROOT/run/pve-cluster/pmxcfs.sock)"],
         ["nodename", None, None, "node name (default $PVE_NODENAME or the "
@@ -45,8 +45,11 @@ class Options(usage.Options):
 class PmxcfsService(service.MultiService):
     """The mount and the IPC server around one ConfigFS."""
 
-    def __init__(self, cfs, mountpoint, workers=1):
+    def __init__(self, cfs, mountpoint, workers=1, reactor=None):
         super().__init__()
+        if reactor is None:
+            from twisted.internet import reactor
+        self.reactor = reactor
         self.cfs = cfs
         self.mountpoint = mountpoint
         self.workers = workers
@@ -61,6 +64,10 @@ class PmxcfsService(service.MultiService):
         self.mount.start()
         self._unsubscribe = self.cfs.subscribe(ops.changed)
         super().startService()
+        # logged once the reactor runs, when its signal handlers are in place
+        self.reactor.callLater(0, log.info,
+                               "pmxcfs ready: {mount} (node {node})",
+                               mount=self.mountpoint, node=self.cfs.nodename)
 
     @defer.inlineCallbacks
     def stopService(self):
@@ -101,7 +108,8 @@ def makeService(options, reactor=None):
         raise SystemExit(1)
     cfs.debug = bool(options["debug"])
     mountpoint = options["mount"] or p.etc_pve
-    top = PmxcfsService(cfs, mountpoint, workers=options["workers"])
+    top = PmxcfsService(cfs, mountpoint, workers=options["workers"],
+                        reactor=reactor)
     description = options["ipc"] or "unix:%s:mode=660" % (p.pmxcfs_socket,)
     ipc.makeIPCService(cfs, description, reactor).setServiceParent(top)
     return top
