@@ -203,3 +203,19 @@ class SubscriberTests(CfsCase):
         self.cfs.write_file("a", b"short")
         self.assertEqual(versions, [before + 1, before + 2])
         self.assertEqual(self.cfs.read("a"), b"short")
+
+
+class MembersFormatTests(unittest.TestCase):
+    def test_cluster_form(self):
+        from pve.cluster import plugs, status
+        st = status.Status("n1", 0)
+        text = plugs.members(st, {
+            "name": "lab", "version": 3, "nodes": 2, "quorate": True,
+            "nodelist": {"n1": {"id": 1, "online": True, "ip": "10.0.0.1"},
+                         "n2": {"id": 2, "online": False, "ip": None}}})
+        self.assertEqual(json.loads(text), {
+            "nodename": "n1", "version": 1,
+            "cluster": {"name": "lab", "version": 3, "nodes": 2,
+                        "quorate": 1},
+            "nodelist": {"n1": {"id": 1, "online": 1, "ip": "10.0.0.1"},
+                         "n2": {"id": 2, "online": 0}}})
