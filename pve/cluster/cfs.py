@@ -76,6 +76,7 @@ class ConfigFS:
         store = Store(paths.config_db)
         try:
             store.check()
+            store.recover()
             try:
                 db = memdb.MemDB.from_rows(store.load())
             except memdb.CorruptDatabase as e:
@@ -90,6 +91,7 @@ class ConfigFS:
         cfs = cls(db, store, nodename, clock)
         cfs._ensure_layout()
         cfs._reset_locks()
+        store.start()
         log.info("memdb open '{path}' successful (version = {version:016X})",
                  path=paths.config_db, version=db.version)
         return cfs

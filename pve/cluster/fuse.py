@@ -63,6 +63,7 @@ class Operations(llfuse.Operations):
         self.virtual = {name: VIRTUAL_BASE + i for i, name in enumerate(names)}
         self.virtual_names = {v: k for k, v in self.virtual.items()}
         self._handles = {}
+        self._dirs = {}
         self._next_fh = 1
         # a pve.cluster.notify.KernelCache, set once mounted
         self.kernel = None
@@ -202,35 +203,37 @@ class Operations(llfuse.Operations):
 
     @_errors
     def opendir(self, inode, ctx=None):
+        """Snapshot the directory: readdir pages through the snapshot."""
         with self.lock:
             entry = self._entry(inode)
             if not entry.is_dir:
                 raise llfuse.FUSEError(errno.ENOTDIR)
-            return inode
-
-    @_errors
-    def readdir(self, inode, off):
-        with self.lock:
-            entry = self._entry(inode)
             base = self.db.path_of(entry)
-            items = sorted(entry.children.items(),
-                           key=lambda kv: kv[1].inode)
-            result = []
-            for name, child in items:
-                if child.inode + 1 <= off:
-                    continue
-                path = base + "/" + name if base else name
-                result.append((name.encode(), self._entry_attr(child, path),
-                               child.inode + 1))
+            items = [(name.encode(), child, (base + "/" + name) if base
+                      else name) for name, child in entry.children.items()]
             if inode == llfuse.ROOT_INODE:
-                for name, ino in self.virtual.items():
-                    if ino > off:
-                        result.append((name.encode(),
-                                       self._virtual_attr(name), ino))
-        return iter(result)
+                items.extend((name.encode(), None, name)
+                             for name in self.virtual)
+            fh = self._next_fh
+            self._next_fh += 1
+            self._dirs[fh] = items
+            return fh
+
+    def readdir(self, fh, off):
+        items = self._dirs[fh]
+        index = self.db.index
+        for i in range(off, len(items)):
+            name, child, path = items[i]
+            if child is None:
+                attr = self._virtual_attr(path)
+            elif index.get(child.inode) is not child:
+                continue        # removed since opendir
+            else:
+                attr = self._entry_attr(child, path)
+            yield name, attr, i + 1
 
     def releasedir(self, fh):
-        pass
+        self._dirs.pop(fh, None)
 
     @_errors
     def mkdir(self, parent_inode, name, mode, ctx=None):

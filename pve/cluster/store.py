@@ -1,20 +1,27 @@
 """The SQLite file behind pmxcfs: ``config.db`` in Proxmox's schema.
 
 One table ``tree``; the row with inode 0, named ``__version__``, holds the
-global version.  Each :class:`~pve.cluster.memdb.Change` is written in one
-transaction, so the file always holds a state some caller was told about.
-WAL mode with ``synchronous=NORMAL``, as Proxmox runs it: a committed change
-is in the WAL file before the call returns, so it survives the process being
-killed.  Unlike Proxmox, the file gives back the space of deleted entries
+global version.  Each :class:`~pve.cluster.memdb.Change` is written in its
+own transaction, so the file always holds a state some caller was told
+about.  WAL mode with ``synchronous=NORMAL``, as Proxmox runs it.  Unlike
+Proxmox, the file gives back the space of deleted entries
 (``auto_vacuum=INCREMENTAL``).
+
+Once :meth:`Store.start` has run, a change is acknowledged when its record
+is in the redo log (``pve.cluster.redo``), and a thread applies it to
+SQLite; :meth:`Store.open` first applies what a crash left in the log.
 """
 
 import gzip
 import os
+import queue
 import sqlite3
+import threading
 import time
 
 from twisted.logger import Logger
+
+from pve.cluster import redo
 
 log = Logger()
 
@@ -36,6 +43,8 @@ _REPLACE = ("REPLACE INTO tree (inode, parent, version, writer, mtime, type,"
 # give pages back once this many are free
 RECLAIM_PAGES = 256
 BACKUPS_KEPT = 10
+# cut the redo log once everything in it is folded and it is this large
+REDO_TRUNCATE = 1024 * 1024
 
 
 class StoreError(Exception):
@@ -57,6 +66,15 @@ class Store:
         except sqlite3.DatabaseError as e:
             raise StoreError("cannot open database %s: %s" % (path, e))
         self._since_reclaim = 0
+        self.redo_path = path[:-3] + ".redo" if path.endswith(".db") \
+            else path + ".redo"
+        self._redo = None
+        self._queue = None
+        self._thread = None
+        self._redo_lock = threading.Lock()
+        self._appended = 0
+        self._folded = 0
+        self.failure = None
 
     def _setup(self, fresh):
         db = self._db
@@ -104,8 +122,8 @@ class Store:
         except sqlite3.DatabaseError as e:
             raise StoreError("cannot read database %s: %s" % (self.path, e))
 
-    def commit(self, change):
-        """Write *change* in one transaction."""
+    def _apply_sql(self, change):
+        """Write *change* to SQLite in one transaction."""
         db = self._db
         db.execute("BEGIN")
         try:
@@ -124,6 +142,87 @@ class Store:
             if self._since_reclaim >= 64:
                 self._since_reclaim = 0
                 self.reclaim()
+
+    def version(self):
+        row = self._db.execute(
+            "SELECT version FROM tree WHERE inode = 0").fetchone()
+        return row[0] if row else 0
+
+    def recover(self):
+        """Apply the records a crash left in the redo log; return how
+        many were applied."""
+        changes, good = redo.read_records(self.redo_path)
+        if os.path.exists(self.redo_path) and \
+                good != os.path.getsize(self.redo_path):
+            log.warn("redo log {path}: ignoring a torn tail after {good} "
+                     "bytes", path=self.redo_path, good=good)
+        current = self.version()
+        applied = 0
+        for change in changes:
+            if change.version > current:
+                try:
+                    self._apply_sql(change)
+                except sqlite3.DatabaseError as e:
+                    raise StoreError("cannot apply redo log %s to %s: %s"
+                                     % (self.redo_path, self.path, e))
+                current = change.version
+                applied += 1
+        if applied:
+            log.info("applied {n} changes from {path}", n=applied,
+                     path=self.redo_path)
+        if os.path.exists(self.redo_path):
+            os.unlink(self.redo_path)
+        return applied
+
+    def start(self):
+        """From now on acknowledge changes once they are in the redo log."""
+        self._redo = redo.RedoLog(self.redo_path)
+        self._queue = queue.Queue()
+        self._thread = threading.Thread(target=self._fold, name="config.db",
+                                        daemon=True)
+        self._thread.start()
+
+    def commit(self, change):
+        """Make *change* durable: in the redo log once started, else
+        straight into SQLite."""
+        if self._redo is None:
+            self._apply_sql(change)
+            return
+        if self.failure is not None:
+            raise StoreError("database %s: %s" % (self.path, self.failure))
+        with self._redo_lock:
+            self._redo.append(change)
+            self._appended += 1
+            self._queue.put(change)
+
+    def _fold(self):
+        while True:
+            change = self._queue.get()
+            try:
+                if change is None:
+                    return
+                if self.failure is not None:
+                    continue
+                try:
+                    self._apply_sql(change)
+                except Exception as e:
+                    self.failure = e
+                    log.critical("cannot write {path}: {err}; changes stay "
+                                 "in {redo}", path=self.path, err=e,
+                                 redo=self.redo_path)
+                    continue
+                with self._redo_lock:
+                    self._folded += 1
+                    if self._folded == self._appended and \
+                            self._redo.size >= REDO_TRUNCATE:
+                        self._redo.truncate()
+            finally:
+                self._queue.task_done()
+
+    def flush(self):
+        """Wait until every acknowledged change is in SQLite."""
+        if self._queue is not None:
+            self._queue.join()
 
     def replace_all(self, rows):
         """Replace the whole table by *rows* in one transaction."""
@@ -149,6 +248,16 @@ class Store:
         return os.path.getsize(self.path)
 
     def close(self):
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+            if self.failure is None:
+                self._redo.truncate()
+            self._redo.close()
+            self._redo = None
+            if self.failure is None:
+                os.unlink(self.redo_path)
         if self._db is not None:
             try:
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -1,5 +1,6 @@
 """config.db: Proxmox's schema, checks, backups and reclaimed space."""
 
+import errno
 import gzip
 import os
 import sqlite3
@@ -7,7 +8,7 @@ import sqlite3
 from twisted.trial import unittest
 
 from pve import paths
-from pve.cluster import memdb
+from pve.cluster import memdb, redo
 from pve.cluster.cfs import ConfigFS
 from pve.cluster.store import Store, StoreError
 
@@ -188,9 +189,11 @@ class StoreTests(unittest.TestCase):
         cfs = ConfigFS.open(self.paths, "n1", clock=lambda: 1000)
         for i in range(60):
             cfs.write_file("f%d" % i, os.urandom(memdb.MAX_FILE_SIZE))
+        cfs.store.flush()
         full = cfs.store.size()
         for i in range(60):
             cfs.delete("f%d" % i)
+        cfs.store.flush()
         cfs.store.reclaim()
         self.assertGreater(full, 50 * 1024 * 1024)
         self.assertLess(cfs.store.size(), 2 * 1024 * 1024)
@@ -206,15 +209,56 @@ class StoreTests(unittest.TestCase):
     def test_commit_failure_turns_read_only(self):
         cfs = ConfigFS.open(self.paths, "n1", clock=lambda: 1000)
         cfs.write_file("keep", b"1")
+        cfs.store.flush()
         cfs.store._db.execute("DROP TABLE tree")
-        e = self.assertRaises(OSError, cfs.write_file, "x", b"2")
-        self.assertEqual(e.errno, 5)
+        # acknowledged from the redo log; SQLite then refuses it
+        cfs.write_file("x", b"2")
+        cfs.store.flush()
         e = self.assertRaises(OSError, cfs.write_file, "y", b"3")
-        self.assertEqual(e.errno, 5)
+        self.assertEqual(e.errno, errno.EIO)
+        e = self.assertRaises(OSError, cfs.write_file, "z", b"4")
+        self.assertEqual(e.errno, errno.EIO)
         self.assertEqual(cfs.read("keep"), b"1")
-        self.assertEqual(len(self.flushLoggedErrors(sqlite3.OperationalError)),
-                         1)
+        self.assertEqual(len(self.flushLoggedErrors(StoreError)), 1)
         cfs.close()
+        # nothing acknowledged is lost: "x" waits in the redo log
+        changes, _ = redo.read_records(cfs.store.redo_path)
+        self.assertEqual(changes[-1].rows[0][6], "x")
+        self.assertEqual(changes[-1].rows[0][7], b"2")
+
+    def test_redo_log_applied_at_start(self):
+        """What a crash left in the redo log reaches config.db."""
+        cfs = ConfigFS.open(self.paths, "n1", clock=lambda: 1000)
+        cfs.write_file("before", b"folded")
+        cfs.store.flush()
+        version = cfs.version()
+        # a crash: the folding thread never ran these
+        db = cfs.db
+        log = redo.RedoLog(cfs.store.redo_path)
+        log.append(db.write("after", b"only in redo", 0, 0, 1001,
+                            create=True))
+        log.append(db.rename("after", "renamed", 0, 1002))
+        with open(cfs.store.redo_path, "ab") as f:
+            f.write(b"\x20\x00\x00\x00torn")
+        log.close()
+        cfs.store._thread = None     # abandon, as kill -9 would
+        cfs.store._db.close()
+        cfs.store._db = None
+        again = ConfigFS.open(self.paths, "n1", clock=lambda: 1003)
+        self.addCleanup(again.close)
+        self.assertEqual(again.read("renamed"), b"only in redo")
+        self.assertEqual(again.read("before"), b"folded")
+        self.assertNotIn("after", again.listdir(""))
+        self.assertEqual(again.version(), version + 2)
+
+    def test_redo_records_round_trip(self):
+        change = memdb.Change(7, 3, 1700000000, [
+            (5, 0, 7, 3, 1700000000, 8, "caf\u00e9.cfg", b"\x00\xff"),
+            (6, 5, 7, 3, 1700000000, 4, "d", None)], delete=4)
+        back = redo.decode(redo.encode(change)[8:])
+        self.assertEqual((back.version, back.writer, back.mtime, back.rows,
+                          back.delete),
+                         (7, 3, 1700000000, change.rows, 4))
 
 
 class StoreUnitTests(unittest.TestCase):
