@@ -1,0 +1,63 @@
+"""The daemons ``pve-node`` runs, declared as data, and their command lines.
+
+Daemons start in the order of :data:`DAEMONS` and stop in reverse, so
+pmxcfs, which every other daemon needs, comes first.  Later daemons
+(pvedaemon, pveproxy, ...) are added here as further entries.
+"""
+
+import os
+from dataclasses import dataclass
+
+#: Run twistd from a given interpreter: ``python -c TWISTD <twistd args>``.
+#: (``python -m twisted.scripts.twistd`` does nothing: it has no main guard.)
+TWISTD = "from twisted.scripts.twistd import run; run()"
+
+
+@dataclass(frozen=True)
+class Daemon:
+    """One supervised daemon.
+
+    *name* is both the process name in the supervisor and the twistd plugin;
+    *args* are the plugin's options; *mount* names a :class:`pve.paths.Paths`
+    attribute where the daemon mounts a FUSE filesystem, which is detached if
+    the daemon dies without unmounting it; *user* is whom it runs as in
+    production (``None``: root).
+    """
+
+    name: str
+    args: tuple = ()
+    mount: str = None
+    user: str = None
+
+
+DAEMONS = (
+    Daemon("pmxcfs", args=("--local",), mount="etc_pve"),
+)
+
+
+def command(daemon, python, prefix=()):
+    """The argv that runs *daemon* in the foreground with *python*."""
+    return [
+        *prefix,
+        python,
+        "-c",
+        TWISTD,
+        "-n",
+        "--pidfile=",
+        daemon.name,
+        *daemon.args,
+    ]
+
+
+def environment(base, root, nodename, pythonpath=None):
+    """The environment of a daemon: *base* plus the node's root and name."""
+    env = dict(base)
+    env["PVE_ROOT"] = root
+    env["PVE_NODENAME"] = nodename
+    env["PYTHONUNBUFFERED"] = "1"
+    if pythonpath:
+        parts = [pythonpath] + [
+            p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p
+        ]
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(parts))
+    return env

@@ -1,0 +1,75 @@
+"""The supervisor's pure parts: daemon commands, mountinfo, banner."""
+
+import io
+import os
+
+from twisted.trial import unittest
+
+from pve.node import daemons, mounts
+from pve.node.banner import BannerService, banner
+from pve.paths import Paths
+
+
+class CommandTests(unittest.TestCase):
+    def test_pmxcfs_first_and_local(self):
+        first = daemons.DAEMONS[0]
+        self.assertEqual((first.name, first.args, first.mount),
+                         ("pmxcfs", ("--local",), "etc_pve"))
+
+    def test_command(self):
+        d = daemons.Daemon("pmxcfs", args=("--local",))
+        self.assertEqual(
+            daemons.command(d, "/venv/bin/python", ("/usr/bin/setsid",)),
+            ["/usr/bin/setsid", "/venv/bin/python", "-c", daemons.TWISTD,
+             "-n", "--pidfile=", "pmxcfs", "--local"])
+
+    def test_environment(self):
+        env = daemons.environment(
+            {"PATH": "/bin", "PVE_ROOT": "/old", "PYTHONPATH": "/a:/src"},
+            "/root", "n1", "/src")
+        self.assertEqual(env, {
+            "PATH": "/bin", "PVE_ROOT": "/root", "PVE_NODENAME": "n1",
+            "PYTHONUNBUFFERED": "1", "PYTHONPATH": os.pathsep.join(
+                ["/src", "/a"])})
+
+    def test_environment_copies(self):
+        base = {"A": "1"}
+        daemons.environment(base, "/r", "n", None)
+        self.assertEqual(base, {"A": "1"})
+
+
+MOUNTINFO = (
+    "22 1 0:21 / /proc rw,nosuid - proc proc rw\n"
+    "90 29 0:50 / /tmp/my\\040root/etc/pve rw,nosuid,nodev - fuse pmxcfs"
+    " rw,user_id=0,group_id=0\n"
+)
+
+
+class MountinfoTests(unittest.TestCase):
+    def test_mountpoints_unescaped(self):
+        self.assertEqual(mounts.mountpoints(MOUNTINFO),
+                         ["/proc", "/tmp/my root/etc/pve"])
+
+    def test_is_mounted(self):
+        path = self.mktemp()
+        with open(path, "w") as f:
+            f.write(MOUNTINFO)
+        self.assertTrue(mounts.is_mounted("/tmp/my root/etc/pve", path))
+        self.assertFalse(mounts.is_mounted("/tmp/my root/etc", path))
+
+    def test_detach_not_mounted(self):
+        self.assertFalse(mounts.detach(os.path.abspath(self.mktemp())))
+
+
+class BannerTests(unittest.TestCase):
+    def test_lines(self):
+        text = "\n".join(banner(Paths("/r"), "n1"))
+        for expected in ("/r", "n1", "/r/etc/pve",
+                         "/r/run/pve-cluster/pmxcfs.sock",
+                         "https://localhost:8006"):
+            self.assertIn(expected, text)
+
+    def test_printed(self):
+        out = io.StringIO()
+        BannerService(["a", "b"], out).startService()
+        self.assertEqual(out.getvalue(), "a\nb\n")

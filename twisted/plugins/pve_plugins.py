@@ -1,0 +1,21 @@
+"""twistd plugins of the PVE daemons: ServiceMaker objects only.
+
+This file is imported whenever twistd scans for plugins, so it must not
+import ``pve`` or do anything else at import time.
+"""
+
+from twisted.application.service import ServiceMaker
+
+pmxcfs = ServiceMaker(
+    "pmxcfs",
+    "pve.cluster.tap",
+    "Proxmox cluster file system: configuration database mounted at /etc/pve",
+    "pmxcfs",
+)
+
+pveNode = ServiceMaker(
+    "pve-node",
+    "pve.node.tap",
+    "Embedded node supervisor: runs and restarts every PVE daemon",
+    "pve-node",
+)
