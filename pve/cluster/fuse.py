@@ -19,7 +19,6 @@ import stat
 import llfuse
 
 from pve.cluster import memdb, plugs
-from pve.cluster.cfs import entry_mode
 
 VIRTUAL_BASE = 1 << 48
 ORIGIN = "fuse"
@@ -43,6 +42,13 @@ def _errors(method):
         except UnicodeError:
             raise llfuse.FUSEError(errno.EINVAL)
     return wrapper
+
+
+def _mode(entry):
+    """Permission bits, as ``cfs.entry_mode`` gives them by path."""
+    if entry.children is not None:
+        return 0o700 if entry.private else 0o755
+    return 0o600 if entry.private else 0o640
 
 
 def _name(raw):
@@ -70,7 +76,7 @@ class Operations(llfuse.Operations):
 
     # -- attributes --------------------------------------------------------
 
-    def _entry_attr(self, entry, path):
+    def _entry_attr(self, entry, path=None):
         attr = llfuse.EntryAttributes()
         attr.st_ino = entry.inode + 1
         attr.generation = 0
@@ -79,12 +85,11 @@ class Operations(llfuse.Operations):
             attr.entry_timeout = attr.attr_timeout = 0
         else:
             attr.entry_timeout = attr.attr_timeout = self.timeout
-        mode = entry_mode(path, entry.is_dir)
-        if entry.is_dir:
-            attr.st_mode = stat.S_IFDIR | mode
+        if entry.children is not None:
+            attr.st_mode = stat.S_IFDIR | _mode(entry)
             attr.st_nlink = 2
         else:
-            attr.st_mode = stat.S_IFREG | mode
+            attr.st_mode = stat.S_IFREG | _mode(entry)
             attr.st_nlink = 1
         if not self.cfs.quorate:
             attr.st_mode &= ~0o222
@@ -149,7 +154,7 @@ class Operations(llfuse.Operations):
                 raise llfuse.FUSEError(errno.ENOENT)
             return self._virtual_attr(name)
         entry = self._entry(inode)
-        return self._entry_attr(entry, self.db.path_of(entry))
+        return self._entry_attr(entry)
 
     # -- lookups -----------------------------------------------------------
 
@@ -170,7 +175,7 @@ class Operations(llfuse.Operations):
                 entry = parent.children.get(name)
                 if entry is None:
                     raise llfuse.FUSEError(errno.ENOENT)
-            return self._entry_attr(entry, self.db.path_of(entry))
+            return self._entry_attr(entry)
 
     @_errors
     def getattr(self, inode, ctx=None):
@@ -220,16 +225,22 @@ class Operations(llfuse.Operations):
             return fh
 
     def readdir(self, fh, off):
+        # a directory entry carries only the inode and the type
         items = self._dirs[fh]
         index = self.db.index
         for i in range(off, len(items)):
             name, child, path = items[i]
+            attr = llfuse.EntryAttributes()
             if child is None:
-                attr = self._virtual_attr(path)
+                attr.st_ino = self.virtual[path]
+                attr.st_mode = stat.S_IFLNK if path in self.cfs.symlinks \
+                    else stat.S_IFREG
             elif index.get(child.inode) is not child:
                 continue        # removed since opendir
             else:
-                attr = self._entry_attr(child, path)
+                attr.st_ino = child.inode + 1
+                attr.st_mode = stat.S_IFDIR if child.children is not None \
+                    else stat.S_IFREG
             yield name, attr, i + 1
 
     def releasedir(self, fh):
@@ -271,17 +282,20 @@ class Operations(llfuse.Operations):
     def link(self, inode, new_parent_inode, new_name, ctx=None):
         raise llfuse.FUSEError(errno.EPERM)
 
+    # Extended attributes: ENOSYS tells the kernel once and for all that
+    # there are none (it stops asking on every write) and it answers
+    # users ENOTSUP, as Proxmox's pmxcfs does.
     def setxattr(self, inode, name, value, ctx=None):
-        raise llfuse.FUSEError(errno.ENOTSUP)
+        raise llfuse.FUSEError(errno.ENOSYS)
 
     def getxattr(self, inode, name, ctx=None):
-        raise llfuse.FUSEError(errno.ENOTSUP)
+        raise llfuse.FUSEError(errno.ENOSYS)
 
     def listxattr(self, inode, ctx=None):
-        raise llfuse.FUSEError(errno.ENOTSUP)
+        raise llfuse.FUSEError(errno.ENOSYS)
 
     def removexattr(self, inode, name, ctx=None):
-        raise llfuse.FUSEError(errno.ENOTSUP)
+        raise llfuse.FUSEError(errno.ENOSYS)
 
     # -- files -------------------------------------------------------------
 
@@ -366,7 +380,7 @@ class Operations(llfuse.Operations):
             entry = self._entry(inode)
             path = self.db.path_of(entry)
             if fields.update_mode:
-                wanted = entry_mode(path, entry.is_dir)
+                wanted = _mode(entry)
                 if stat.S_IMODE(attr.st_mode) != wanted:
                     raise llfuse.FUSEError(errno.EPERM)
             if fields.update_uid and attr.st_uid not in (0, -1, 0xFFFFFFFF):

@@ -44,7 +44,9 @@ def split_path(path):
 
 
 def normpath(path):
-    return "/".join(p for p in path.split("/") if p)
+    if path[:1] == "/" or path[-1:] == "/" or "//" in path:
+        return "/".join(p for p in path.split("/") if p)
+    return path
 
 
 def vm_config(path):
@@ -80,7 +82,7 @@ class Entry:
     """One row of the ``tree`` table."""
 
     __slots__ = ("inode", "parent", "version", "writer", "mtime", "type",
-                 "name", "data", "children")
+                 "name", "data", "children", "private")
 
     def __init__(self, inode, parent, version, writer, mtime, type, name,
                  data=None):
@@ -91,6 +93,7 @@ class Entry:
         self.mtime = mtime
         self.type = type
         self.name = name
+        self.private = False     # under priv/ or nodes/*/priv/: set by MemDB
         if type == DT_DIR:
             self.data = None
             self.children = {}
@@ -211,6 +214,13 @@ class MemDB:
                         % (entry.inode, entry.name))
                 seen.add(node.inode)
                 node = db.index[node.parent]
+        todo = [db.root]
+        while todo:
+            parent = todo.pop()
+            for child in parent.children.values():
+                child.private = db._private_child(parent, child.name)
+                if child.is_dir:
+                    todo.append(child)
         db._rebuild_vmlist()
         return db
 
@@ -272,6 +282,22 @@ class MemDB:
             entry = self.index[entry.parent]
         return "/".join(reversed(parts))
 
+    def _private_child(self, parent, name):
+        """Whether *name* in *parent* is private (see :func:`is_private`)."""
+        if parent.private:
+            return True
+        if name != "priv":
+            return False
+        if parent.inode == 0:
+            return True
+        grand = self.index.get(parent.parent)
+        return grand is not None and grand.name == "nodes" and \
+            grand.parent == 0 and grand.inode != 0
+
+    def _mark_private(self, entry):
+        entry.private = self._private_child(self.index[entry.parent],
+                                            entry.name)
+
     def _dir(self, dirname):
         parent = self.lookup(dirname)
         if parent is None:
@@ -317,6 +343,7 @@ class MemDB:
         version = self._bump(writer, mtime)
         entry = Entry(version, parent.inode, version, writer, mtime, DT_DIR,
                       name)
+        entry.private = self._private_child(parent, name)
         parent.children[name] = entry
         self.index[entry.inode] = entry
         return Change(version, writer, mtime, [entry.row()], paths=[path])
@@ -366,6 +393,7 @@ class MemDB:
         if entry is None:
             entry = Entry(version, parent.inode, version, writer, mtime,
                           DT_REG, name)
+            entry.private = self._private_child(parent, name)
             parent.children[name] = entry
             self.index[entry.inode] = entry
         entry.version = version
@@ -449,6 +477,7 @@ class MemDB:
         version = self._bump(writer, mtime)
         entry.name = name
         entry.parent = target.inode
+        entry.private = self._private_child(target, name)
         entry.version = version
         entry.writer = writer
         entry.mtime = mtime

@@ -2,8 +2,8 @@
 
 A change is acknowledged once its record is appended here with one
 ``write(2)``: that survives the process being killed, as a SQLite WAL commit
-with ``synchronous=NORMAL`` does, at a tenth of the cost.  A thread then
-applies each change to SQLite in its own transaction (see
+with ``synchronous=NORMAL`` does, at a fraction of the cost.  A thread then
+applies the changes to SQLite, each whole, in order (see
 ``pve.cluster.store``); at the next start any record newer than the
 database's version is applied before the tree is loaded.
 

@@ -1,20 +1,21 @@
 """The SQLite file behind pmxcfs: ``config.db`` in Proxmox's schema.
 
 One table ``tree``; the row with inode 0, named ``__version__``, holds the
-global version.  Each :class:`~pve.cluster.memdb.Change` is written in its
-own transaction, so the file always holds a state some caller was told
-about.  WAL mode with ``synchronous=NORMAL``, as Proxmox runs it.  Unlike
+global version.  Every :class:`~pve.cluster.memdb.Change` is applied whole
+or not at all, in order, so the file always holds a state some caller was
+told about.  WAL mode with ``synchronous=NORMAL``, as Proxmox runs it.  Unlike
 Proxmox, the file gives back the space of deleted entries
 (``auto_vacuum=INCREMENTAL``).
 
 Once :meth:`Store.start` has run, a change is acknowledged when its record
-is in the redo log (``pve.cluster.redo``), and a thread applies it to
-SQLite; :meth:`Store.open` first applies what a crash left in the log.
+is in the redo log (``pve.cluster.redo``), and a thread applies what
+has accumulated to SQLite in one transaction; :meth:`recover` first
+applies what a crash left in the log.
 """
 
+import collections
 import gzip
 import os
-import queue
 import sqlite3
 import threading
 import time
@@ -45,6 +46,9 @@ RECLAIM_PAGES = 256
 BACKUPS_KEPT = 10
 # cut the redo log once everything in it is folded and it is this large
 REDO_TRUNCATE = 1024 * 1024
+# the folding thread gathers changes this long before a transaction, so a
+# burst of writes costs one wake-up, not one per change
+FOLD_DELAY = 0.02
 
 
 class StoreError(Exception):
@@ -69,9 +73,12 @@ class Store:
         self.redo_path = path[:-3] + ".redo" if path.endswith(".db") \
             else path + ".redo"
         self._redo = None
-        self._queue = None
+        self._pending = collections.deque()
+        self._wake = threading.Event()
+        self._stopping = False
         self._thread = None
         self._redo_lock = threading.Lock()
+        self._folded_cond = threading.Condition()
         self._appended = 0
         self._folded = 0
         self.failure = None
@@ -124,21 +131,32 @@ class Store:
 
     def _apply_sql(self, change):
         """Write *change* to SQLite in one transaction."""
+        self._apply_batch([change])
+
+    def _apply_batch(self, changes):
+        """Write *changes* in one transaction: each is applied whole or
+        not at all, and later ones win, as if applied one by one."""
+        final = {}
+        for change in changes:
+            if change.delete is not None:
+                final[change.delete] = None
+            for row in change.rows:
+                final[row[0]] = row
+        deletes = [(inode,) for inode, row in final.items() if row is None]
+        rows = [row for row in final.values() if row is not None]
+        rows.append(changes[-1].version_row())
         db = self._db
         db.execute("BEGIN")
         try:
-            if change.delete is not None:
-                db.execute("DELETE FROM tree WHERE inode = ?",
-                           (change.delete,))
-            for row in change.rows:
-                db.execute(_REPLACE, row)
-            db.execute(_REPLACE, change.version_row())
+            if deletes:
+                db.executemany("DELETE FROM tree WHERE inode = ?", deletes)
+            db.executemany(_REPLACE, rows)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        if change.delete is not None:
-            self._since_reclaim += 1
+        if deletes:
+            self._since_reclaim += len(deletes)
             if self._since_reclaim >= 64:
                 self._since_reclaim = 0
                 self.reclaim()
@@ -177,7 +195,6 @@ class Store:
     def start(self):
         """From now on acknowledge changes once they are in the redo log."""
         self._redo = redo.RedoLog(self.redo_path)
-        self._queue = queue.Queue()
         self._thread = threading.Thread(target=self._fold, name="config.db",
                                         daemon=True)
         self._thread.start()
@@ -193,36 +210,62 @@ class Store:
         with self._redo_lock:
             self._redo.append(change)
             self._appended += 1
-            self._queue.put(change)
+            self._pending.append(change)
+        if not self._wake.is_set():
+            self._wake.set()
+
+    def _take_pending(self):
+        batch = []
+        pending = self._pending
+        while pending:
+            batch.append(pending.popleft())
+        return batch
 
     def _fold(self):
+        """Apply what the redo log acknowledged, a batch at a time."""
         while True:
-            change = self._queue.get()
-            try:
-                if change is None:
-                    return
-                if self.failure is not None:
-                    continue
-                try:
-                    self._apply_sql(change)
-                except Exception as e:
-                    self.failure = e
-                    log.critical("cannot write {path}: {err}; changes stay "
-                                 "in {redo}", path=self.path, err=e,
-                                 redo=self.redo_path)
-                    continue
+            self._wake.wait()
+            if not self._stopping:
+                time.sleep(FOLD_DELAY)
+            self._wake.clear()
+            batch = self._take_pending()
+            if batch:
+                self._fold_batch(batch)
+            if self._redo.size >= REDO_TRUNCATE:
                 with self._redo_lock:
-                    self._folded += 1
-                    if self._folded == self._appended and \
-                            self._redo.size >= REDO_TRUNCATE:
+                    # writers wait while the rest is folded and the log cut
+                    rest = self._take_pending()
+                    if rest:
+                        self._fold_batch(rest)
+                    if self._folded == self._appended:
                         self._redo.truncate()
-            finally:
-                self._queue.task_done()
+            if self._stopping and not self._pending:
+                return
+
+    def _fold_batch(self, changes):
+        if self.failure is None:
+            try:
+                self._apply_batch(changes)
+            except Exception as e:
+                self.failure = e
+                log.critical("cannot write {path}: {err}; changes stay in "
+                             "{redo}", path=self.path, err=e,
+                             redo=self.redo_path)
+        with self._folded_cond:
+            self._folded += len(changes)
+            self._folded_cond.notify_all()
 
     def flush(self):
-        """Wait until every acknowledged change is in SQLite."""
-        if self._queue is not None:
-            self._queue.join()
+        """Wait until every change acknowledged so far is in SQLite (or
+        folding has failed)."""
+        if self._thread is None:
+            return
+        with self._redo_lock:
+            target = self._appended
+        self._wake.set()
+        with self._folded_cond:
+            while self._folded < target:
+                self._folded_cond.wait()
 
     def replace_all(self, rows):
         """Replace the whole table by *rows* in one transaction."""
@@ -249,7 +292,8 @@ class Store:
 
     def close(self):
         if self._thread is not None:
-            self._queue.put(None)
+            self._stopping = True
+            self._wake.set()
             self._thread.join()
             self._thread = None
             if self.failure is None:

@@ -284,3 +284,29 @@ class PathTests(unittest.TestCase):
         for p in ("", "nodes", "nodes/n1", "nodes/n1/qemu-server/priv",
                   "private"):
             self.assertFalse(memdb.is_private(p), p)
+
+
+class PrivateFlagTests(unittest.TestCase):
+    """Each entry's private flag agrees with is_private of its path."""
+
+    def assertFlagsAgree(self, db):
+        for inode, entry in db.index.items():
+            if inode:
+                path = db.path_of(entry)
+                self.assertEqual(entry.private, memdb.is_private(path), path)
+
+    def test_flags_follow_paths(self):
+        db = MemDB()
+        layout(db, "n1")
+        db.mkdir("priv", 0, 1)
+        db.mkdir("priv/lock", 0, 1)
+        db.create("priv/authkey.key", 0, 1)
+        db.create("nodes/n1/priv/x", 0, 1)
+        db.mkdir("nodes/n1/qemu-server/priv", 0, 1)
+        db.create("moved", 0, 1)
+        db.rename("moved", "nodes/n1/priv/moved", 0, 2)
+        db.rename("priv/authkey.key", "authkey.key", 0, 3)
+        self.assertFlagsAgree(db)
+        self.assertTrue(db.lookup("nodes/n1/priv/moved").private)
+        self.assertFalse(db.lookup("authkey.key").private)
+        self.assertFlagsAgree(MemDB.from_rows(list(db.rows())))
