@@ -52,7 +52,8 @@ KIB = 1024
 READDIR_ENTRIES = 1000
 CREATE_BATCH = 1000       # files per thread before an (untimed) cleanup
 TARGET_RATIO = 70.0       # ours/minimal %, single-threaded
-DEFAULT_SECONDS = 2.0
+DEFAULT_SECONDS = 1.0
+DEFAULT_ROUNDS = 3
 MOUNT_DEADLINE = 20.0
 OURS_DEADLINE = 60.0
 
@@ -756,6 +757,9 @@ def parse_args(argv):
     p.add_argument("--seconds", type=float, default=DEFAULT_SECONDS,
                    help="measured time per operation, thread count and "
                         "target (default %(default)s)")
+    p.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS,
+                   help="rounds per operation; the median round of each "
+                        "target is reported (default %(default)s)")
     p.add_argument("--warmup", type=float, default=None,
                    help="warm-up seconds before each measurement "
                         "(default: a fifth of --seconds, at most 0.3)")
@@ -805,6 +809,8 @@ def parse_args(argv):
         p.error("--ops must be positive")
     if args.seconds <= 0:
         p.error("--seconds must be positive")
+    if args.rounds < 1:
+        p.error("--rounds must be at least 1")
     if args.minimal_workers is None:
         args.minimal_workers = args.ours_workers or 1
     if args.warmup is None:
@@ -851,14 +857,27 @@ def main(argv=None):
             for threads in args.thread_counts:
                 row = {"op": operation.name, "title": operation.title,
                        "threads": threads, "targets": {}}
+                # several rounds, the targets in turn and in a rotating
+                # order, so a slow spell of the machine hits all of them;
+                # each target's median round is reported
+                results = {t: [] for t in targets}
+                for rnd in range(args.rounds):
+                    shift = rnd % len(targets)
+                    for target in targets[shift:] + targets[:shift]:
+                        res = measure(operation, env.targets[target],
+                                      threads, args)
+                        results[target].append(res)
+                        print("  %-9s t=%d %-8s round %d %9.0f ops/s  "
+                              "p50 %7.1f us  p99 %8.1f us"
+                              % (operation.name, threads, target, rnd + 1,
+                                 res.rate, res.p50_us, res.p99_us),
+                              file=sys.stderr, flush=True)
                 for target in targets:
-                    res = measure(operation, env.targets[target], threads,
-                                  args)
-                    row["targets"][target] = res.as_dict()
-                    print("  %-9s t=%d %-8s %9.0f ops/s  p50 %7.1f us  "
-                          "p99 %8.1f us" % (operation.name, threads, target,
-                                            res.rate, res.p50_us, res.p99_us),
-                          file=sys.stderr, flush=True)
+                    ordered = sorted(results[target], key=lambda r: r.rate)
+                    res = ordered[len(ordered) // 2]
+                    row["targets"][target] = dict(
+                        res.as_dict(),
+                        rounds=[round(r.rate, 1) for r in results[target]])
                 ours = row["targets"].get("pmxcfs")
                 mini = row["targets"].get("minimal")
                 if ours and mini and mini["ops_per_s"]:

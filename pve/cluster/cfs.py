@@ -36,7 +36,9 @@ def _mutation(method):
             try:
                 result = method(self, *args, **kw)
             finally:
-                post, self._post = self._post, []
+                post = self._post
+                if post:
+                    self._post = []
         for action in post:
             action()
         return result
@@ -159,15 +161,18 @@ class ConfigFS:
         if change is None:
             return None
         self._commit(change)
+        versions = self.status.path_versions
         for path in change.paths:
-            self.status.record_change(path)
-        for callback in list(self._subscribers):
-            try:
-                post = callback(change.paths, change.version, origin)
-                if post is not None:
-                    self._post.append(post)
-            except Exception:
-                log.failure("change subscriber failed")
+            if path in versions:
+                versions[path] += 1
+        if self._subscribers:
+            for callback in list(self._subscribers):
+                try:
+                    post = callback(change.paths, change.version, origin)
+                    if post is not None:
+                        self._post.append(post)
+                except Exception:
+                    log.failure("change subscriber failed")
         return change
 
     def _writable_path(self, path):
@@ -184,45 +189,41 @@ class ConfigFS:
     @_mutation
     def write_file(self, path, data, origin=None):
         """Create or replace the file *path* with *data*, in one change."""
-        with self.lock:
-            path = normpath(path)
-            if path == ".debug":
-                return self._write_debug(data)
-            path = self._writable_path(path)
-            exists = self.db.lookup(path) is not None
-            self._apply(self.db.write, path, data, 0, self.writer,
-                        self._now(), truncate=True, create=not exists,
-                        origin=origin)
+        path = normpath(path)
+        if path == ".debug":
+            return self._write_debug(data)
+        path = self._writable_path(path)
+        exists = self.db.lookup(path) is not None
+        self._apply(self.db.write, path, data, 0, self.writer,
+                    self._now(), truncate=True, create=not exists,
+                    origin=origin)
 
     @_mutation
     def pwrite(self, path, data, offset, origin=None):
         """Write *data* at *offset* of an existing file; return the count."""
-        with self.lock:
-            path = normpath(path)
-            if path == ".debug":
-                self._write_debug(data)
-                return len(data)
-            path = self._writable_path(path)
-            self._apply(self.db.write, path, data, offset, self.writer,
-                        self._now(), origin=origin)
+        path = normpath(path)
+        if path == ".debug":
+            self._write_debug(data)
             return len(data)
+        path = self._writable_path(path)
+        self._apply(self.db.write, path, data, offset, self.writer,
+                    self._now(), origin=origin)
+        return len(data)
 
     @_mutation
     def create(self, path, origin=None):
-        with self.lock:
-            path = self._writable_path(path)
-            self._apply(self.db.create, path, self.writer, self._now(),
-                        origin=origin)
+        path = self._writable_path(path)
+        self._apply(self.db.create, path, self.writer, self._now(),
+                    origin=origin)
 
     @_mutation
     def truncate(self, path, size, origin=None):
-        with self.lock:
-            path = normpath(path)
-            if path == ".debug":
-                return
-            path = self._writable_path(path)
-            self._apply(self.db.truncate, path, size, self.writer,
-                        self._now(), origin=origin)
+        path = normpath(path)
+        if path == ".debug":
+            return
+        path = self._writable_path(path)
+        self._apply(self.db.truncate, path, size, self.writer,
+                    self._now(), origin=origin)
 
     def read(self, path):
         """The contents of the file (or plug file) *path*."""
@@ -246,68 +247,64 @@ class ConfigFS:
 
     @_mutation
     def mkdir(self, path, origin=None):
-        with self.lock:
-            path = normpath(path)
-            if path in self.symlinks or path in plugs.PLUG_FILES:
-                fail(errno.EEXIST)
-            change = self._apply(self.db.mkdir, path, self.writer,
-                                 self._now(), origin=origin)
-            if memdb.is_lock_dir(path):
-                entry = self.db.lookup(path)
-                self.locks.forget(path)
-                self.locks.seen(path, locks.entry_checksum(entry),
-                                self.clock())
-            return change
+        path = normpath(path)
+        if path in self.symlinks or path in plugs.PLUG_FILES:
+            fail(errno.EEXIST)
+        change = self._apply(self.db.mkdir, path, self.writer,
+                             self._now(), origin=origin)
+        if memdb.is_lock_dir(path):
+            entry = self.db.lookup(path)
+            self.locks.forget(path)
+            self.locks.seen(path, locks.entry_checksum(entry),
+                            self.clock())
+        return change
 
     @_mutation
     def delete(self, path, kind=None, origin=None):
         """Remove *path*; *kind* ``'dir'`` or ``'file'`` checks its type
         as ``rmdir`` and ``unlink`` do."""
-        with self.lock:
-            path = self._writable_path(path)
-            entry = self.db.get(path)
-            if kind == "dir" and not entry.is_dir:
-                fail(errno.ENOTDIR)
-            if kind == "file" and entry.is_dir:
-                fail(errno.EISDIR)
-            self._apply(self.db.delete, path, self.writer, self._now(),
-                        origin=origin)
-            self.locks.forget(path)
+        path = self._writable_path(path)
+        entry = self.db.get(path)
+        if kind == "dir" and not entry.is_dir:
+            fail(errno.ENOTDIR)
+        if kind == "file" and entry.is_dir:
+            fail(errno.EISDIR)
+        self._apply(self.db.delete, path, self.writer, self._now(),
+                    origin=origin)
+        self.locks.forget(path)
 
     @_mutation
     def rename(self, src, dst, origin=None):
-        with self.lock:
-            src = self._writable_path(src)
-            dst = self._writable_path(dst)
-            self._apply(self.db.rename, src, dst, self.writer, self._now(),
-                        origin=origin)
+        src = self._writable_path(src)
+        dst = self._writable_path(dst)
+        self._apply(self.db.rename, src, dst, self.writer, self._now(),
+                    origin=origin)
 
     @_mutation
     def utime(self, path, mtime, origin=None):
         """Set the mtime; on a lock directory mtime 0 asks to release it,
         which succeeds once it has been held unchanged for 120 s."""
-        with self.lock:
-            path = normpath(path)
-            if path in self.symlinks or path in plugs.PLUG_FILES or not path:
-                return
-            entry = self.db.get(path)
-            mtime = int(mtime)
-            if entry.is_dir and memdb.is_lock_dir(path):
-                csum = locks.entry_checksum(entry)
-                if mtime == 0:
-                    if self.locks.expired(path, csum, self.clock()):
-                        self._apply(self.db.delete, path, self.writer,
-                                    self._now(), origin=origin)
-                        self.locks.forget(path)
-                        return
-                self._apply(self.db.set_mtime, path, self.writer, mtime,
-                            origin=origin)
-                entry = self.db.lookup(path)
-                self.locks.seen(path, locks.entry_checksum(entry),
-                                self.clock())
-                return
+        path = normpath(path)
+        if path in self.symlinks or path in plugs.PLUG_FILES or not path:
+            return
+        entry = self.db.get(path)
+        mtime = int(mtime)
+        if entry.is_dir and memdb.is_lock_dir(path):
+            csum = locks.entry_checksum(entry)
+            if mtime == 0:
+                if self.locks.expired(path, csum, self.clock()):
+                    self._apply(self.db.delete, path, self.writer,
+                                self._now(), origin=origin)
+                    self.locks.forget(path)
+                    return
             self._apply(self.db.set_mtime, path, self.writer, mtime,
                         origin=origin)
+            entry = self.db.lookup(path)
+            self.locks.seen(path, locks.entry_checksum(entry),
+                            self.clock())
+            return
+        self._apply(self.db.set_mtime, path, self.writer, mtime,
+                    origin=origin)
 
     def listdir(self, path):
         with self.lock:

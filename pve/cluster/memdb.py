@@ -51,6 +51,8 @@ def normpath(path):
 
 def vm_config(path):
     """``(node, type, vmid)`` if *path* is a guest config, else ``None``."""
+    if not path.endswith(".conf"):
+        return None
     m = _VM_CONFIG.match(path)
     if m is None:
         return None
