@@ -10,6 +10,7 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import re
 import signal
 import threading
 
@@ -26,18 +27,12 @@ MNT_DETACH = 2
 _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 
 
+_OCTAL = re.compile(r"\\([0-7]{3})")
+
+
 def _unescape(field):
-    # mountinfo escapes space, tab, newline and backslash as \ooo
-    out, i = [], 0
-    while i < len(field):
-        if field[i] == "\\" and i + 3 < len(field) + 1 and \
-                field[i + 1:i + 4].isdigit():
-            out.append(chr(int(field[i + 1:i + 4], 8)))
-            i += 4
-        else:
-            out.append(field[i])
-            i += 1
-    return "".join(out)
+    """mountinfo writes space, tab, newline and backslash as ``\\ooo``."""
+    return _OCTAL.sub(lambda m: chr(int(m.group(1), 8)), field)
 
 
 def mounts(mountinfo="/proc/self/mountinfo"):
@@ -51,11 +46,12 @@ def mounts(mountinfo="/proc/self/mountinfo"):
     return result
 
 
-def mount_of(path):
-    """The ``(point, dev, fstype)`` mounted exactly at *path*, or None."""
+def mount_of(path, mountinfo="/proc/self/mountinfo"):
+    """The ``(point, dev, fstype)`` mounted exactly at *path*, or None.
+    Reads only mountinfo: a dead FUSE mount is never touched."""
     path = os.path.abspath(path)
     found = None
-    for item in mounts():
+    for item in mounts(mountinfo):
         if item[0] == path:
             found = item
     return found

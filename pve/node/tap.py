@@ -15,7 +15,8 @@ from twisted.python import usage
 
 import pve
 from pve import paths as pvepaths
-from pve.node import daemons, mounts
+from pve.cluster import mount
+from pve.node import daemons
 from pve.node.banner import BannerService, banner
 from pve.node.monitor import DaemonMonitor
 
@@ -42,7 +43,7 @@ class Options(usage.Options):
 def prepare_root(paths):
     """Make the node's directories; detach mounts left by a dead run."""
     for daemon in daemons.DAEMONS:
-        if daemon.mount and mounts.detach(getattr(paths, daemon.mount)):
+        if daemon.mount and mount.cleanup_stale(getattr(paths, daemon.mount)):
             log.warn("{name}: detached a stale mount", name=daemon.name)
     for name in NODE_DIRS:
         os.makedirs(getattr(paths, name), exist_ok=True)
@@ -56,7 +57,7 @@ def _source_dir():
 def _onExit(paths, daemon):
     if not daemon.mount:
         return None
-    return lambda: mounts.detach(getattr(paths, daemon.mount))
+    return lambda: mount.cleanup_stale(getattr(paths, daemon.mount))
 
 
 def makeService(options, reactor=None):

@@ -5,7 +5,7 @@ import os
 
 from twisted.trial import unittest
 
-from pve.node import daemons, mounts
+from pve.node import daemons
 from pve.node.banner import BannerService, banner
 from pve.paths import Paths
 
@@ -36,29 +36,6 @@ class CommandTests(unittest.TestCase):
         base = {"A": "1"}
         daemons.environment(base, "/r", "n", None)
         self.assertEqual(base, {"A": "1"})
-
-
-MOUNTINFO = (
-    "22 1 0:21 / /proc rw,nosuid - proc proc rw\n"
-    "90 29 0:50 / /tmp/my\\040root/etc/pve rw,nosuid,nodev - fuse pmxcfs"
-    " rw,user_id=0,group_id=0\n"
-)
-
-
-class MountinfoTests(unittest.TestCase):
-    def test_mountpoints_unescaped(self):
-        self.assertEqual(mounts.mountpoints(MOUNTINFO),
-                         ["/proc", "/tmp/my root/etc/pve"])
-
-    def test_is_mounted(self):
-        path = self.mktemp()
-        with open(path, "w") as f:
-            f.write(MOUNTINFO)
-        self.assertTrue(mounts.is_mounted("/tmp/my root/etc/pve", path))
-        self.assertFalse(mounts.is_mounted("/tmp/my root/etc", path))
-
-    def test_detach_not_mounted(self):
-        self.assertFalse(mounts.detach(os.path.abspath(self.mktemp())))
 
 
 class BannerTests(unittest.TestCase):

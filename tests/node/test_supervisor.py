@@ -12,7 +12,8 @@ import sys
 from twisted.internet import defer, error, protocol, reactor, threads
 from twisted.trial import unittest
 
-from pve.node import daemons, mounts
+from pve.cluster import mount
+from pve.node import daemons
 from pve.paths import Paths
 from tests import processes
 from tests.polling import PollTimeout, poll
@@ -105,7 +106,7 @@ class SupervisorTests(unittest.TestCase):
                 os.kill(pid, signal.SIGKILL)
         yield poll(lambda: not any(map(processes.alive, self.daemonPids)),
                    "daemons killed", attempts=100)
-        mounts.detach(self.paths.etc_pve)
+        mount.force_unmount(self.paths.etc_pve)
 
     def explain(self, f):
         f.trap(PollTimeout)
@@ -139,7 +140,7 @@ class SupervisorTests(unittest.TestCase):
     @defer.inlineCallbacks
     def test_run_restart_stop(self):
         yield self.wait(self.serving, "%s readable" % (self.members,))
-        self.assertTrue(mounts.is_mounted(self.paths.etc_pve))
+        self.assertTrue(mount.mount_of(self.paths.etc_pve))
         facts = yield threads.deferToThread(layout, self.paths.etc_pve)
         self.assertTrue(facts["qemu-server"], facts)
         self.assertIsNotNone(facts["local"], facts)
@@ -164,5 +165,5 @@ class SupervisorTests(unittest.TestCase):
         if not isinstance(reason, error.ProcessDone):
             self.assertEqual(reason.signal, signal.SIGTERM, self.node.tail())
         self.assertFalse(processes.alive(new), "pmxcfs outlived pve-node")
-        self.assertFalse(mounts.is_mounted(self.paths.etc_pve),
+        self.assertFalse(mount.mount_of(self.paths.etc_pve),
                          "mount left at %s" % (self.paths.etc_pve,))
