@@ -205,24 +205,21 @@ class MountMachine(RuleBasedStateMachine):
 
 
 class ModelTests(MountedCase, unittest.TestCase):
-    def test_random_sequences(self):
+    def setUp(self):
         self.mountCfs()
         os.mkdir(self.p("model"))
-        MountMachine.root = self.p("model")
-        MountMachine.cfs = self.cfs
-        MountMachine.prefix = "model"
+        self.patch(MountMachine, "root", self.p("model"))
+        self.patch(MountMachine, "cfs", self.cfs)
+        self.patch(MountMachine, "prefix", "model")
+
+    def test_random_sequences(self):
         run_state_machine_as_test(MountMachine, settings=settings(
-            max_examples=60, stateful_step_count=40, deadline=None,
+            max_examples=100, stateful_step_count=40, deadline=None,
             database=None, derandomize=True,
             suppress_health_check=list(HealthCheck)))
 
     def test_state_survives_reopen(self):
-        """After a random run, the database reopens to the same tree."""
-        self.mountCfs()
-        os.mkdir(self.p("model"))
-        MountMachine.root = self.p("model")
-        MountMachine.cfs = self.cfs
-        MountMachine.prefix = "model"
+        """What the machine did through the mount reopens from config.db."""
         machine = MountMachine()
         machine.mkdir("a")
         machine.write("a/x", b"one")
