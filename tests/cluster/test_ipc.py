@@ -6,6 +6,7 @@ import errno
 import grp
 import json
 import os
+import shutil
 import pwd
 import signal
 import socket
@@ -318,6 +319,15 @@ class PeerCredentialTests(unittest.TestCase):
         with open(self.script, "w") as f:
             f.write(PEER)
         os.chmod(self.script, 0o644)
+        # a copy of the code the peers can read wherever the checkout is
+        self.lib = os.path.join(self.paths.root, "lib")
+        shutil.copytree(os.path.join(REPO, "pve"),
+                        os.path.join(self.lib, "pve"),
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        for top, dirs, files in os.walk(self.lib):
+            os.chmod(top, 0o755)
+            for name in files:
+                os.chmod(os.path.join(top, name), 0o644)
         self.cfs.write_file("storage.cfg", b"dir: local\n")
         self.cfs.write_file("priv/authkey.key", b"secret")
         self.cfs.write_file("nodes/node1/priv/token", b"secret")
@@ -327,7 +337,7 @@ class PeerCredentialTests(unittest.TestCase):
     def spawn(self, user, mode, on_line=None):
         pw = pwd.getpwnam(user)
         peer = Peer(on_line)
-        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": REPO,
+        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": self.lib,
                "PYTHONDONTWRITEBYTECODE": "1", "HOME": "/"}
         process = reactor.spawnProcess(
             peer, PYTHON, ["python3", self.script, self.description, mode],
