@@ -21,8 +21,11 @@ against three targets side by side:
 
 and prints ops/s, p50 and p99 latency (microseconds), our rate as a
 percentage of the minimal llfuse rate (target: at least 70% for every
-single-threaded operation), the baseline of Proxmox's C pmxcfs, and the
-RSS of our pmxcfs before and after the run.
+single-threaded operation), the baseline of Proxmox's C pmxcfs, the RSS of
+our pmxcfs before and after the run, how long our pmxcfs takes to unmount
+and exit on SIGTERM (target: 2 s), and the size of its config.db once the
+benchmark's files are deleted.  Each operation runs ``--rounds`` times per
+target, the targets in rotating order, and the median round is reported.
 
 Must run as root (it mounts a tmpfs).  Example::
 
@@ -221,6 +224,38 @@ class Environment:
         wait_for(ready, OURS_DEADLINE,
                  "pmxcfs (twistd %s)" % " ".join(cmd[3:]), proc, log)
         self.targets["pmxcfs"] = self._bench_dir(etc_pve)
+
+    def db_size(self):
+        """Bytes of our config.db and its WAL and redo files."""
+        lib = os.path.join(self.tmp, "root", "var", "lib", "pve-cluster")
+        sizes = {}
+        for name in ("config.db", "config.db-wal", "config.redo"):
+            try:
+                sizes[name] = os.path.getsize(os.path.join(lib, name))
+            except OSError:
+                sizes[name] = 0
+        return sizes
+
+    def stop_ours(self):
+        """SIGTERM our pmxcfs; how long until it exited and unmounted,
+        and config.db's size before and after (deleted files reclaimed)."""
+        proc = dict(self.procs).get("pmxcfs")
+        if proc is None or proc.poll() is not None:
+            return None
+        etc_pve = os.path.join(self.tmp, "root", "etc", "pve")
+        before = self.db_size()
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        unmounted = None
+        while proc.poll() is None and time.monotonic() - t0 < 10:
+            if unmounted is None and mount_type(etc_pve) is None:
+                unmounted = time.monotonic() - t0
+            time.sleep(0.001)
+        exited = time.monotonic() - t0 if proc.poll() is not None else None
+        if unmounted is None and mount_type(etc_pve) is None:
+            unmounted = exited
+        return {"unmounted_s": unmounted, "exited_s": exited,
+                "db_before": before, "db_after": self.db_size()}
 
     def _spawn(self, name, cmd, log, env=None, cwd=None):
         self.logs[name] = log
@@ -904,6 +939,7 @@ def main(argv=None):
                                      "(status %s)%s" % (
                                          name, proc.returncode,
                                          log_tail(env.logs.get(name))))
+        stop = env.stop_ours()
     except BenchError as e:
         print("fs.py: error: %s" % e, file=sys.stderr)
         env.close()
@@ -961,8 +997,25 @@ def main(argv=None):
                     steps.append("%s/%d %.1f" % (op, threads, kib / 1024.0))
             print("    MiB after each op: %s" % ", ".join(steps))
 
+    if stop:
+        def mib(sizes):
+            return "%.2f MiB (%s)" % (sum(sizes.values()) / 1048576.0,
+                                      ", ".join("%s %d KiB" % (k, v // 1024)
+                                                for k, v in sizes.items()))
+        print()
+        print("pmxcfs stop on SIGTERM: unmounted after %s, exited after %s "
+              "(target: within 2 s)" % (
+                  "%.0f ms" % (stop["unmounted_s"] * 1000)
+                  if stop["unmounted_s"] is not None else "never",
+                  "%.0f ms" % (stop["exited_s"] * 1000)
+                  if stop["exited_s"] is not None else "never"))
+        print("config.db with every benchmark file deleted: %s while "
+              "running, %s after stop" % (mib(stop["db_before"]),
+                                          mib(stop["db_after"])))
+
     if args.json:
         doc = {
+            "stop": stop,
             "machine": info,
             "settings": {"ops": args.ops, "seconds": args.seconds,
                          "warmup": args.warmup,

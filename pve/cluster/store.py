@@ -304,6 +304,8 @@ class Store:
                 os.unlink(self.redo_path)
         if self._db is not None:
             try:
+                # leave no free pages and no WAL behind
+                self._db.executescript("PRAGMA incremental_vacuum;")
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.DatabaseError:
                 pass
