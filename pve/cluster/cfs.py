@@ -16,6 +16,7 @@ import time
 
 from twisted.logger import Logger
 
+from pve import debuglog
 from pve.cluster import locks, memdb, plugs, status
 from pve.cluster.memdb import fail, normpath, split_path
 from pve.cluster.store import Store, StoreError
@@ -63,7 +64,6 @@ class ConfigFS:
         self.status = status.Status(nodename, clock())
         self.locks = locks.LockTable()
         self.errors = False
-        self.debug = False
         self.quorate = True
         self.writer = 0
         self._subscribers = []
@@ -235,6 +235,14 @@ class ConfigFS:
             if entry.is_dir:
                 fail(errno.EISDIR)
             return entry.data
+
+    @property
+    def debug(self):
+        return debuglog.enabled()
+
+    @debug.setter
+    def debug(self, flag):
+        debuglog.set_enabled(flag)
 
     def _write_debug(self, data):
         value = bytes(data).strip()

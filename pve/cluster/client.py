@@ -10,7 +10,6 @@ import errno
 import itertools
 
 from twisted.internet import defer, endpoints
-from twisted.logger import Logger
 from twisted.protocols import amp
 from zope.interface import Interface, implementer
 
@@ -18,6 +17,7 @@ from pve import paths as pvepaths
 from pve.cluster import commands
 from pve.cluster.cfs import Stat
 from pve.cluster.commands import os_error
+from pve.debuglog import Logger
 
 log = Logger()
 

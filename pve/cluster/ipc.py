@@ -20,13 +20,13 @@ import struct
 
 from twisted.application import internet
 from twisted.internet import defer, endpoints, protocol
-from twisted.logger import Logger
 from twisted.protocols import amp
 
 from pve import paths as pvepaths
 from pve.cluster import commands, memdb
 from pve.cluster.client import DirectClient
 from pve.cluster.commands import CfsError, os_error
+from pve.debuglog import Logger
 
 log = Logger()
 

@@ -6,7 +6,7 @@ import json
 from twisted.internet import task
 from twisted.trial import unittest
 
-from pve import paths
+from pve import debuglog, paths
 from pve.cluster.cfs import ConfigFS
 
 
@@ -116,6 +116,7 @@ class PlugTests(CfsCase):
                          b"pve2-vm/100:1700000000:0:1\n")
 
     def test_debug(self):
+        self.addCleanup(debuglog.set_enabled, False)
         self.assertEqual(self.cfs.read(".debug"), b"0\n")
         self.cfs.write_file(".debug", b"1\n")
         self.assertEqual(self.cfs.read(".debug"), b"1\n")

@@ -9,6 +9,7 @@ import sys
 
 from twisted.trial import unittest
 
+from pve import debuglog
 from pve.cluster import memdb, mount
 from pve.cluster.fuse import www_data_gid
 from tests.cluster.mounted import MountedCase
@@ -191,6 +192,7 @@ class PlugFileTests(MountedCase, unittest.TestCase):
             self.assertErrno(errno.EACCES, os.unlink, self.p(name))
 
     def test_debug(self):
+        self.addCleanup(debuglog.set_enabled, False)
         self.writeFile(b"1\n", ".debug")
         self.assertEqual(self.readFile(".debug"), b"1\n")
         self.assertTrue(self.cfs.debug)
