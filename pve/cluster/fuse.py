@@ -76,7 +76,7 @@ class Operations(llfuse.Operations):
 
     # -- attributes --------------------------------------------------------
 
-    def _entry_attr(self, entry, path=None):
+    def _entry_attr(self, entry):
         attr = llfuse.EntryAttributes()
         attr.st_ino = entry.inode + 1
         attr.generation = 0
@@ -213,9 +213,8 @@ class Operations(llfuse.Operations):
             entry = self._entry(inode)
             if not entry.is_dir:
                 raise llfuse.FUSEError(errno.ENOTDIR)
-            base = self.db.path_of(entry)
-            items = [(name.encode(), child, (base + "/" + name) if base
-                      else name) for name, child in entry.children.items()]
+            items = [(name.encode(), child, None)
+                     for name, child in entry.children.items()]
             if inode == llfuse.ROOT_INODE:
                 items.extend((name.encode(), None, name)
                              for name in self.virtual)
@@ -229,11 +228,11 @@ class Operations(llfuse.Operations):
         items = self._dirs[fh]
         index = self.db.index
         for i in range(off, len(items)):
-            name, child, path = items[i]
+            name, child, virtual = items[i]
             attr = llfuse.EntryAttributes()
             if child is None:
-                attr.st_ino = self.virtual[path]
-                attr.st_mode = stat.S_IFLNK if path in self.cfs.symlinks \
+                attr.st_ino = self.virtual[virtual]
+                attr.st_mode = stat.S_IFLNK if virtual in self.cfs.symlinks \
                     else stat.S_IFREG
             elif index.get(child.inode) is not child:
                 continue        # removed since opendir
@@ -252,7 +251,7 @@ class Operations(llfuse.Operations):
             path = self._child_path(parent_inode, _name(name))
             self.cfs.mkdir(path, origin=ORIGIN)
             entry = self.db.get(path)
-            return self._entry_attr(entry, path)
+            return self._entry_attr(entry)
 
     @_errors
     def rmdir(self, parent_inode, name, ctx=None):
@@ -315,7 +314,7 @@ class Operations(llfuse.Operations):
             self.cfs.create(path, origin=ORIGIN)
             entry = self.db.get(path)
             return (self._new_handle(entry.inode + 1),
-                    self._entry_attr(entry, path))
+                    self._entry_attr(entry))
 
     @_errors
     def open(self, inode, flags, ctx=None):
@@ -398,7 +397,7 @@ class Operations(llfuse.Operations):
             # a lock released by utime(0) is gone; the kernel keeps no
             # lock entries (their timeout is 0), so it will ask again
             current = self.db.index.get(entry.inode) or entry
-            return self._entry_attr(current, path)
+            return self._entry_attr(current)
 
     # -- cache invalidation ------------------------------------------------
 
