@@ -68,6 +68,10 @@ class Paths:
     def log_dir(self):
         return self.join("var/log/pve")
 
+    @property
+    def task_dir(self):
+        return self.join("var/log/pve/tasks")
+
     # pve-node (the embedded supervisor)
     @property
     def node_pidfile(self):
