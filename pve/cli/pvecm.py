@@ -1,0 +1,202 @@
+"""``pvecm``: the Proxmox VE cluster manager command.
+
+So far ``pvecm updatecerts [--force] [--silent]``; each subcommand is a
+parser plus a function ``(reactor, args) -> Deferred(exit code)``, so the
+others can be added beside it.  Talks to pmxcfs over its IPC socket.
+"""
+
+import argparse
+import errno
+import json
+import socket
+import sys
+
+from twisted.internet import defer, task
+
+from pve import paths as pvepaths
+from pve.access import certs
+from pve.cluster.client import IPCClient, default_description
+
+WAIT_TIMEOUT = 80        # seconds, as Proxmox's run_fork_with_timeout
+WAIT_STEP = 0.1
+
+
+class CommandError(Exception):
+    """Printed to stderr; the command exits with 255 (a Perl ``die``)."""
+
+
+def boolean(text):
+    """Proxmox's boolean: 1/on/yes/true or 0/off/no/false."""
+    value = str(text).lower()
+    if value in ("1", "on", "yes", "true"):
+        return True
+    if value in ("0", "off", "no", "false"):
+        return False
+    raise argparse.ArgumentTypeError("type check ('boolean') failed - got "
+                                     "'%s'" % text)
+
+
+def add_boolean(p, name, help):
+    p.add_argument(name, nargs="?", const=True, default=False, type=boolean,
+                   metavar="<boolean>", help=help)
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="pvecm",
+                                description="Proxmox VE cluster manager")
+    sub = p.add_subparsers(dest="command", metavar="<command>")
+    sub.required = True
+    u = sub.add_parser("updatecerts", help="Update node certificates (and "
+                       "generate all needed files/directories).")
+    add_boolean(u, "--force", "Force generation of new SSL certificate.")
+    add_boolean(u, "--silent",
+                "Ignore errors (i.e. when cluster has no quorum).")
+    u.set_defaults(run=updatecerts)
+    return p
+
+
+# -- helpers ----------------------------------------------------------------
+
+def quorate(members):
+    """Quorum as the ``.members`` plug file shows it (local mode: yes)."""
+    try:
+        cluster = json.loads(members.decode()).get("cluster")
+    except (ValueError, AttributeError):
+        return False
+    return True if cluster is None else bool(cluster.get("quorate"))
+
+
+def resolve_ip(name):
+    """The first address of *name* that is not a loopback (Proxmox's
+    ``get_ip_from_hostname``)."""
+    try:
+        infos = socket.getaddrinfo(name, None, 0, socket.SOCK_STREAM)
+    except socket.gaierror as e:
+        raise CommandError("hostname lookup '%s' failed - %s" % (name, e))
+    for info in infos:
+        ip = info[4][0]
+        if not (ip.startswith("127.") or ip == "::1"):
+            return ip
+    raise CommandError("address lookup for '%s' did not find any IP address"
+                       % name)
+
+
+@defer.inlineCallbacks
+def node_ip(client, node, resolve):
+    """The cluster's idea of *node*'s address, else DNS."""
+    members = yield client.members()
+    ip = (members.get(node) or {}).get("ip")
+    return ip or resolve(node)
+
+
+def read_text(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+@defer.inlineCallbacks
+def connect_quorate(reactor, args):
+    """An IPCClient once pmxcfs answers and is quorate, or ``None`` after
+    ``args.wait_timeout`` seconds."""
+    deadline = reactor.seconds() + args.wait_timeout
+    tries = 0
+    client = None
+    while True:
+        try:
+            if client is None:
+                client = yield IPCClient.connect(reactor, args.description)
+            if quorate((yield client.read(".members"))):
+                return client
+        except Exception:
+            if client is not None:
+                yield client.close()
+            client = None
+        if reactor.seconds() >= deadline:
+            if client is not None:
+                yield client.close()
+            return None
+        if not args.silent and tries % 50 == 0:
+            args.out.write("waiting for pmxcfs mount to appear and get "
+                           "quorate...\n")
+        tries += 1
+        yield task.deferLater(reactor, WAIT_STEP, lambda: None)
+
+
+# -- updatecerts ------------------------------------------------------------
+
+@defer.inlineCallbacks
+def updatecerts(reactor, args):
+    client = yield connect_quorate(reactor, args)
+    if client is None:
+        msg = ("got timeout when trying to ensure cluster certificates and "
+               "base file hierarchy is set up - no quorum (yet) or hung "
+               "pmxcfs?")
+        if not args.silent:
+            raise CommandError(msg)
+        args.err.write(msg + "\n")
+        return 0
+    try:
+        ip = yield node_ip(client, args.nodename, args.resolve)
+        search = certs.resolv_search(read_text(args.resolv_conf))
+        fqdn = "%s.%s" % (args.nodename, search) if search else None
+        args.out.write("(re)generate node files\n")
+        if args.force:
+            args.out.write("generate new node certificate\n")
+        try:
+            yield certs.update_node_files(client, args.nodename, [ip],
+                                          reactor.seconds(), args.force,
+                                          fqdn)
+        except OSError as e:
+            if e.errno == errno.EACCES:
+                raise CommandError("no quorum - unable to update files")
+            raise CommandError("unable to update files - %s" % e)
+        except certs.CertError as e:
+            raise CommandError(str(e))
+    finally:
+        yield client.close()
+    return 0
+
+
+# -- running ----------------------------------------------------------------
+
+@defer.inlineCallbacks
+def run(reactor, argv, paths=None, nodename=None, out=None, err=None,
+        resolve=resolve_ip, wait_timeout=WAIT_TIMEOUT):
+    """Run the command line *argv*; fires with the exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as e:
+        # usage errors: Proxmox's CLI exits with -1
+        return 255 if e.code else 0
+    paths = paths or pvepaths.current()
+    args.paths = paths
+    args.nodename = nodename or pvepaths.nodename()
+    args.description = default_description(paths)
+    args.resolv_conf = paths.join("etc/resolv.conf")
+    args.out, args.err = out, err
+    args.resolve, args.wait_timeout = resolve, wait_timeout
+    try:
+        code = yield args.run(reactor, args)
+    except CommandError as e:
+        err.write("%s\n" % (e,))
+        return 255
+    return code
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+
+    def exit_with(code):
+        if code:
+            raise SystemExit(code)
+
+    task.react(lambda reactor: run(reactor, argv).addCallback(exit_with))
+
+
+if __name__ == "__main__":
+    main()
