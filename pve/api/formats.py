@@ -11,6 +11,8 @@ pve-access-control ``AccessControl.pm`` and ``Auth/Plugin.pm``.
 import ipaddress
 import re
 
+from pve.access import names, privileges
+
 _FORMATS = {}
 _VALIDATORS = {}
 
@@ -239,25 +241,14 @@ IPV6_RE = "(?:" + "|".join([
 EMAIL_USER_RE = r"[\w\+\-\~]+(?:\.[\w\+\-\~]+)*"
 EMAIL_RE = EMAIL_USER_RE + r"@[a-zA-Z0-9\-]+(?:\.[a-zA-Z0-9\-]+)*"
 CONFIGID_RE = r"(?i:[a-z][a-z0-9_-]+)"
-REALM_RE = r"[A-Za-z][A-Za-z0-9\.\-_]+"
-USER_RE = r"[^\s:/]+"
-GROUPNAME_RE = r"[A-Za-z0-9\.\-_]+"
+REALM_RE = names.REALM
+USER_RE = names.USER
+GROUPNAME_RE = names.GROUP
 TOKEN_FULL_RE = rf"(({USER_RE})@({REALM_RE}))!({REALM_RE})"
 DNS_LABEL = r"([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)"
 
-# Privileges (AccessControl.pm $privgroups plus Permissions.Modify).
-PRIVILEGES = frozenset("""
-VM.Config.Disk VM.Config.CPU VM.Config.Memory VM.Config.Network VM.Config.HWType
-VM.Config.Options VM.Allocate VM.Clone VM.GuestAgent.Unrestricted VM.Migrate
-VM.Replicate VM.Snapshot VM.Snapshot.Rollback VM.Config.CDROM VM.Config.Cloudinit
-VM.Console VM.Backup VM.GuestAgent.FileRead VM.GuestAgent.FileSystemMgmt
-VM.GuestAgent.FileWrite VM.PowerMgmt VM.Audit VM.GuestAgent.Audit
-Sys.PowerMgmt Sys.Modify Sys.Incoming Sys.AccessNetwork Sys.Console Sys.Syslog Sys.Audit
-Datastore.Allocate Datastore.AllocateTemplate Datastore.AllocateSpace Datastore.Audit
-SDN.Allocate SDN.Audit SDN.Use Realm.Allocate User.Modify Group.Allocate
-Realm.AllocateUser Pool.Allocate Pool.Audit Mapping.Modify Mapping.Use Mapping.Audit
-Permissions.Modify
-""".split())
+# Privileges: the one list, kept with the roles in pve.access.privileges.
+PRIVILEGES = privileges.PRIVILEGES
 
 # --- function formats ---
 register_format("string", lambda value: value)
