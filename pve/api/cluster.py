@@ -1,0 +1,204 @@
+"""``/cluster``: status, resources, the next free VMID, log and tasks.
+
+What pmxcfs knows (members, ``.vmlist``, the cluster log, the task lists
+nodes broadcast) as Proxmox's ``API2/Cluster.pm`` presents it.  Without
+``corosync.conf`` the node is alone and ``/cluster/status`` shows only it.
+VMs carry what their config says (name, template) until pvestatd
+broadcasts their statistics.
+"""
+
+import json
+import re
+
+from twisted.internet import defer
+
+from pve.api import decl_cluster, nodes
+from pve.api.schema import APIError, ParamError
+from pve.api.tree import Routes
+from pve.daemon import tasklog, upid as _upid
+
+routes = Routes(decl_cluster.DECLS)
+routes.index("/cluster", key="name", order=(
+    "log", "options", "resources", "status", "tasks", "backup", "ha", "acme",
+    "config", "replication", "nextid", "firewall", "sdn", "backup-info", "ceph",
+    "jobs", "metrics", "mapping", "notifications"))
+
+VMDIRS = {"qemu": "qemu-server", "lxc": "lxc", "openvz": "openvz"}
+LOG_MAX = 50
+
+
+def corosync_totem(text):
+    """``(cluster_name, config_version)`` from corosync.conf text."""
+    name = re.search(r"^\s*cluster_name\s*:\s*(\S+)", text, re.M)
+    version = re.search(r"^\s*config_version\s*:\s*(\d+)", text, re.M)
+    return (name.group(1) if name else None,
+            int(version.group(1)) if version else 0)
+
+
+def guest_summary(text):
+    """``name`` and ``template`` of a guest config's main section."""
+    found = {}
+    for line in text.split("\n"):
+        if line.startswith("["):
+            break
+        key, _, value = line.partition(":")
+        if key in ("name", "hostname") and value.strip():
+            found["name"] = value.strip()
+        elif key == "template" and value.strip() in ("1", "yes", "on", "true"):
+            found["template"] = 1
+    return found
+
+
+def next_id_range(text):
+    """``(lower, upper)`` of datacenter.cfg's ``next-id`` option."""
+    lower, upper = 100, 1000 * 1000
+    m = re.search(r"^next-id:\s*(\S+)", text, re.M)
+    for item in (m.group(1).split(",") if m else ()):
+        key, _, value = item.partition("=")
+        if value.isdigit() and key == "lower":
+            lower = int(value)
+        elif value.isdigit() and key == "upper":
+            upper = int(value)
+    return lower, upper
+
+
+@defer.inlineCallbacks
+def _read_text(env, path):
+    try:
+        raw = yield env.cfs.read(path)
+    except OSError:
+        return None
+    return raw.decode("utf-8", "replace")
+
+
+@routes("/cluster/status")
+@defer.inlineCallbacks
+def get_status(env, params):
+    members = yield env.cfs.members()
+    corosync = yield _read_text(env, "corosync.conf")
+    result = []
+    if corosync is not None:
+        name, version = corosync_totem(corosync)
+        online = sum(1 for m in members.values() if m.get("online"))
+        result.append({"type": "cluster", "id": "cluster", "name": name,
+                       "version": version, "nodes": len(members),
+                       "quorate": 1 if online * 2 > len(members) else 0})
+        for node in sorted(members):
+            d = members[node]
+            entry = {"type": "node", "id": "node/" + node, "name": node,
+                     "local": 1 if node == env.nodename else 0,
+                     "nodeid": d.get("id"), "online": 1 if d.get("online") else 0,
+                     "level": ""}
+            if d.get("ip"):
+                entry["ip"] = d["ip"]
+            result.append(entry)
+        return result
+    node = env.nodename
+    entry = {"type": "node", "id": "node/" + node, "name": node, "online": 1,
+             "local": 1, "nodeid": 0, "pmxcfs": 1, "level": ""}
+    ip = (members.get(node) or {}).get("ip")
+    if ip:
+        entry["ip"] = ip
+    return [entry]
+
+
+@routes("/cluster/resources")
+@defer.inlineCallbacks
+def resources(env, params):
+    kind = params.get("type")
+    cfg = yield env.user_config()
+    result = []
+    if not kind:
+        for pool in sorted(cfg.pools):
+            ok = yield env.check("/pool/" + pool, ["Pool.Audit", "Pool.Allocate"],
+                                 any=True, noerr=True)
+            if ok:
+                result.append({"id": "/pool/" + pool, "pool": pool, "type": "pool"})
+    if not kind or kind == "vm":
+        vmlist = yield env.cfs.vmlist()
+        for vmid in sorted(vmlist, key=int):
+            data = vmlist[vmid]
+            ok = yield env.check("/vms/%s" % vmid, ["VM.Audit"], noerr=True)
+            if not ok:
+                continue
+            entry = {"id": "%s/%s" % (data["type"], vmid), "vmid": int(vmid),
+                     "node": data["node"], "type": data["type"], "status": "unknown"}
+            conf = yield _read_text(env, "nodes/%s/%s/%s.conf" % (
+                data["node"], VMDIRS.get(data["type"], data["type"]), vmid))
+            entry.update(guest_summary(conf or ""))
+            if int(vmid) in cfg.vms:
+                entry["pool"] = cfg.vms[int(vmid)]
+            result.append(entry)
+    if not kind or kind == "node":
+        members = yield env.cfs.members()
+        for node in sorted(members):
+            entry = yield nodes.node_entry(env, node, members)
+            result.append(entry)
+    return result
+
+
+@routes("/cluster/nextid")
+@defer.inlineCallbacks
+def nextid(env, params):
+    vmlist = yield env.cfs.vmlist()
+    used = {int(v) for v in vmlist}
+    vmid = params.get("vmid")
+    if vmid:
+        if vmid not in used:
+            return vmid
+        raise ParamError({"vmid": "VM %d already exists" % vmid})
+    lower, upper = next_id_range((yield _read_text(env, "datacenter.cfg")) or "")
+    for candidate in range(lower, upper):
+        if candidate not in used:
+            return candidate
+    raise APIError("unable to get any free VMID in range [%d, %d]\n" % (lower, upper))
+
+
+@routes("/cluster/log")
+@defer.inlineCallbacks
+def cluster_log(env, params):
+    admin = yield env.check("/", ["Sys.Syslog"], noerr=True)
+    limit = params.get("max") or LOG_MAX
+    entries = yield env.cfs.get_log(1 << 20)
+    result = []
+    for entry in entries:
+        if not admin and entry.get("user") != env.user:
+            continue
+        entry["id"] = "%s:%s" % (entry["uid"], entry["node"])
+        result.append(entry)
+        if len(result) >= limit:
+            break
+    return result
+
+
+@defer.inlineCallbacks
+def task_list(env):
+    """Tasks every node broadcast (``tasklist`` status key), or, where a
+    node has not, this node's active list."""
+    members = yield env.cfs.members()
+    tasks = []
+    for node in sorted(set(members) | {env.nodename}):
+        raw = yield env.cfs.get_status("tasklist", node=node)
+        if raw:
+            try:
+                tasks.extend(json.loads(raw))
+                continue
+            except ValueError:
+                pass
+        if node == env.nodename:
+            for task in tasklog.read_active(env.paths):
+                task.pop("saved", None)
+                tasks.append(task)
+    return tasks
+
+
+@routes("/cluster/tasks")
+@defer.inlineCallbacks
+def cluster_tasks(env, params):
+    everything = yield env.check("/", ["Sys.Audit"], noerr=True)
+    result = []
+    for task in (yield task_list(env)):
+        _upid.split_token(task)
+        if everything or task.get("user") == env.user:
+            result.append(task)
+    return result

@@ -1,0 +1,192 @@
+"""``/nodes``: the cluster's nodes, a node's index and its status.
+
+The status numbers are read from ``/proc`` and ``statvfs`` of this machine
+by pure parsers below (:func:`meminfo`, :func:`cpu_usage`...), as Proxmox's
+``PVE::ProcFSTools``.  ``/nodes`` lists the members pmxcfs knows; until
+pvestatd broadcasts node statistics, only this node's entry carries them.
+"""
+
+import os
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from twisted.internet import defer
+
+from pve.api import decl_nodes, version
+from pve.api.tree import Routes
+
+routes = Routes(decl_nodes.DECLS)
+
+NODE_INDEX = ("ceph", "disks", "apt", "version", "syslog", "journal", "status",
+              "wakeonlan", "subscription", "report", "tasks", "rrd", "rrddata",
+              "replication", "vncshell", "termproxy", "spiceshell", "time", "dns",
+              "hosts", "certificates", "config", "scan", "storage", "qemu", "lxc",
+              "vzdump", "network", "execute")
+routes.index("/nodes/{node}", key="name", order=NODE_INDEX)
+
+PROC = "/proc"
+
+
+def _read(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+# -- pure parsers -----------------------------------------------------------
+
+def meminfo(text):
+    """``/proc/meminfo`` in bytes: total, free, used, available, swap..."""
+    kb = {}
+    for line in text.splitlines():
+        key, _, rest = line.partition(":")
+        fields = rest.split()
+        if fields and fields[0].isdigit():
+            kb[key] = int(fields[0]) * 1024
+    total, free = kb.get("MemTotal", 0), kb.get("MemFree", 0)
+    available = kb.get("MemAvailable", free + kb.get("Buffers", 0) + kb.get("Cached", 0))
+    swaptotal, swapfree = kb.get("SwapTotal", 0), kb.get("SwapFree", 0)
+    return {"memtotal": total, "memfree": free, "memavailable": available,
+            "memused": total - available, "swaptotal": swaptotal,
+            "swapfree": swapfree, "swapused": swaptotal - swapfree}
+
+
+def cpu_times(text):
+    """``(busy, total, iowait)`` jiffies of the ``cpu`` line of ``/proc/stat``."""
+    for line in text.splitlines():
+        fields = line.split()
+        if fields and fields[0] == "cpu":
+            values = [int(v) for v in fields[1:]]
+            values += [0] * (8 - len(values))
+            user, nice, system, idle, iowait, irq, softirq, steal = values[:8]
+            busy = user + nice + system + irq + softirq + steal
+            return busy, busy + idle + iowait, iowait
+    return 0, 0, 0
+
+
+def cpu_usage(before, after):
+    """``(cpu, wait)`` fractions between two :func:`cpu_times` samples."""
+    total = after[1] - before[1]
+    if total <= 0:
+        return 0, 0
+    return (round((after[0] - before[0]) / total, 6),
+            round((after[2] - before[2]) / total, 6))
+
+
+def cpuinfo(text, online=None):
+    """``model``, ``sockets``, ``cpus``, ``cores``, ``mhz``, ``flags``, ``hvm``."""
+    model, mhz, flags = "unknown", 0, ""
+    sockets, cores, cpus = set(), {}, 0
+    phys = "0"
+    for line in text.splitlines():
+        key, _, value = (s.strip() for s in line.partition(":"))
+        if key == "processor":
+            cpus += 1
+        elif key == "model name":
+            model = value
+        elif key == "cpu MHz" and not mhz:
+            mhz = value
+        elif key == "flags" and not flags:
+            flags = value
+        elif key == "physical id":
+            phys = value
+            sockets.add(value)
+        elif key == "cpu cores":
+            cores[phys] = int(value)
+    cpus = online or cpus or 1
+    nsockets = len(sockets) or 1
+    return {"model": model, "sockets": nsockets, "cpus": cpus,
+            "cores": sum(cores.values()) // nsockets if cores else cpus,
+            "mhz": str(mhz), "flags": flags, "user_hz": os.sysconf("SC_CLK_TCK"),
+            "hvm": 1 if (" vmx" in " " + flags or " svm" in " " + flags) else 0}
+
+
+def df(path):
+    st = os.statvfs(path)
+    total, free = st.f_blocks * st.f_frsize, st.f_bfree * st.f_frsize
+    return {"total": total, "avail": st.f_bavail * st.f_frsize,
+            "used": total - free, "free": free}
+
+
+# -- this machine -----------------------------------------------------------
+
+_last_cpu = {}
+
+
+def sample_cpu():
+    """``(cpu, wait)`` since the previous call (since boot the first time)."""
+    now = cpu_times(_read(os.path.join(PROC, "stat")))
+    before = _last_cpu.get("sample", (0, 0, 0))
+    _last_cpu["sample"] = now
+    return cpu_usage(before, now)
+
+
+def node_status():
+    uptime, idle = (float(v) for v in _read(os.path.join(PROC, "uptime")).split()[:2])
+    load = _read(os.path.join(PROC, "loadavg")).split()[:3]
+    mem = meminfo(_read(os.path.join(PROC, "meminfo")))
+    cpu, wait = sample_cpu()
+    un = os.uname()
+    info = cpuinfo(_read(os.path.join(PROC, "cpuinfo")), os.cpu_count())
+    boot = {"mode": "efi" if os.path.isdir("/sys/firmware/efi") else "legacy-bios"}
+    if boot["mode"] == "efi":
+        boot["secureboot"] = 0
+    return {
+        "uptime": int(uptime), "idle": int(idle), "loadavg": load,
+        "kversion": "%s %s %s" % (un.sysname, un.release, un.version),
+        "current-kernel": {"sysname": un.sysname, "release": un.release,
+                           "version": un.version, "machine": un.machine},
+        "cpuinfo": info, "boot-info": boot, "cpu": cpu, "wait": wait,
+        "memory": {"total": mem["memtotal"], "free": mem["memfree"],
+                   "used": mem["memused"], "available": mem["memavailable"]},
+        "swap": {"total": mem["swaptotal"], "free": mem["swapfree"],
+                 "used": mem["swapused"]},
+        "ksm": {"shared": 0},
+        "rootfs": df("/"),
+        "pveversion": version.version_text(),
+    }
+
+
+def fingerprint(pem):
+    """SHA-256 fingerprint of a PEM certificate, ``AB:CD:...``."""
+    cert = x509.load_pem_x509_certificate(pem)
+    return ":".join("%02X" % b for b in cert.fingerprint(hashes.SHA256()))
+
+
+# -- endpoints --------------------------------------------------------------
+
+@defer.inlineCallbacks
+def node_entry(env, node, members):
+    """A node's entry of ``/nodes`` and ``/cluster/resources``: status
+    from the members; statistics for this node, to ``Sys.Audit`` holders."""
+    online = (members.get(node) or {}).get("online")
+    entry = {"id": "node/" + node, "node": node, "type": "node",
+             "status": "online" if online else "offline"}
+    can_audit = yield env.check("/nodes/" + node, ["Sys.Audit"], noerr=True)
+    if node == env.nodename and can_audit:
+        status = node_status()
+        entry.update(uptime=status["uptime"], cpu=status["cpu"],
+                     maxcpu=status["cpuinfo"]["cpus"],
+                     mem=status["memory"]["used"], maxmem=status["memory"]["total"],
+                     disk=status["rootfs"]["used"], maxdisk=status["rootfs"]["total"])
+    return entry
+
+
+@routes("/nodes")
+@defer.inlineCallbacks
+def list_nodes(env, params):
+    members = yield env.cfs.members()
+    result = []
+    for node in sorted(members):
+        entry = yield node_entry(env, node, members)
+        try:
+            pem = yield env.cfs.read("nodes/%s/pve-ssl.pem" % node)
+            entry["ssl_fingerprint"] = fingerprint(pem)
+        except (OSError, ValueError):
+            pass
+        result.append(entry)
+    return result
+
+
+@routes("/nodes/{node}/status")
+def get_status(env, params):
+    return node_status()
