@@ -3,6 +3,7 @@
 Daemons start in the order of :data:`DAEMONS` and stop in reverse, so
 pmxcfs, which every other daemon needs, comes first.  Later daemons
 (pvedaemon, pveproxy, ...) are added here as further entries.
+pveproxy changes to www-data itself after binding its port.
 """
 
 import os
@@ -32,6 +33,10 @@ class Daemon:
 
 DAEMONS = (
     Daemon("pmxcfs", args=("--local",), mount="etc_pve"),
+    # creates the node certificates and auth keys on a first start
+    Daemon("pvedaemon"),
+    # binds 8006 as root, then drops to www-data by itself (--user)
+    Daemon("pveproxy", user="www-data"),
 )
 
 

@@ -19,3 +19,17 @@ pveNode = ServiceMaker(
     "Embedded node supervisor: runs and restarts every PVE daemon",
     "pve-node",
 )
+
+pvedaemon = ServiceMaker(
+    "pvedaemon",
+    "pve.daemon.tap",
+    "Proxmox VE API daemon: runs privileged API calls (AMP on 127.0.0.1:85)",
+    "pvedaemon",
+)
+
+pveproxy = ServiceMaker(
+    "pveproxy",
+    "pve.proxy.tap",
+    "Proxmox VE API proxy: HTTPS on 8006, runs as www-data",
+    "pveproxy",
+)

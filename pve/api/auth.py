@@ -1,0 +1,232 @@
+"""Who is calling: a request's credentials checked as Proxmox's pveproxy
+(``PVE::HTTPServer::auth_handler``) checks them.
+
+A ticket comes from the ``PVEAuthCookie`` cookie or an ``Authorization:
+PVEAuthCookie=...`` header; without one, an API token from
+``Authorization: PVEAPIToken=user@realm!id=secret``.  A ticket must verify
+with the auth key, its user must exist, be enabled and not expired, and a
+non-GET call needs the ``CSRFPreventionToken``.  A token's user must be
+enabled, the token exist, not be expired, and its secret match
+``priv/token.cfg``.  Failures are :class:`AuthError` (401) with Proxmox's
+message, which also becomes the HTTP reason phrase.
+
+Everything goes through an ``ICfsClient``; what pveproxy (www-data) cannot
+read, the token secrets in ``priv/``, is checked by a *token_checker*
+(pvedaemon answers it for pveproxy).
+"""
+
+import errno
+from dataclasses import dataclass
+
+from twisted.internet import defer
+
+from pve.access import apitoken, csrf, tickets, tokencfg, usercfg
+from pve.access.names import split_tokenid
+from pve.api.env import Env
+from pve.api.schema import APIError
+
+TOKEN_CFG = "priv/token.cfg"
+
+#: calls answered without credentials (HTTPServer.pm's list)
+NO_AUTH = frozenset([
+    ("GET", "/access/domains"),
+    ("GET", "/access/ticket"),
+    ("POST", "/access/ticket"),
+    ("POST", "/access/vncticket"),
+    ("POST", "/access/openid/login"),
+    ("POST", "/access/openid/auth-url"),
+])
+
+
+class AuthError(APIError):
+    """Authentication failed: a 401 whose message is the reason phrase."""
+
+    def __init__(self, message):
+        super().__init__(message.rstrip("\n") + "\n", 401)
+
+
+def require_auth(method, rel_uri):
+    return (method, rel_uri) not in NO_AUTH
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a request carries: ticket, CSRF token, API token value."""
+
+    ticket: str = None
+    csrf_token: str = None
+    api_token: str = None
+
+    @classmethod
+    def from_headers(cls, cookie=None, authorization=None, csrf_token=None):
+        ticket, token = apitoken.credentials(cookie, authorization)
+        return cls(ticket, csrf_token or None, token)
+
+    def to_dict(self):
+        return {"ticket": self.ticket, "csrf_token": self.csrf_token,
+                "api_token": self.api_token}
+
+    @classmethod
+    def from_dict(cls, data):
+        data = data or {}
+        return cls(data.get("ticket"), data.get("csrf_token"),
+                   data.get("api_token"))
+
+
+@dataclass(frozen=True)
+class Auth:
+    """An authenticated caller: *user* (None for calls needing no
+    login), *tokenid* for API tokens, the credentials it came with."""
+
+    user: str = None
+    tokenid: str = None
+    credentials: Credentials = Credentials()
+    age: int = None
+
+    @property
+    def auth_id(self):
+        """Whose permissions apply: the token's if any, else the user's."""
+        return self.tokenid or self.user
+
+
+@defer.inlineCallbacks
+def _read_public(client, path):
+    try:
+        data = yield client.read(path)
+        st = yield client.stat(path)
+    except OSError as e:
+        if e.errno == errno.ENOENT:
+            return None, None
+        raise
+    try:
+        return tickets.load_public_key(data), st.mtime
+    except ValueError:
+        return None, None
+
+
+@defer.inlineCallbacks
+def load_public_keys(client):
+    """The :class:`~pve.access.tickets.AuthKeys` without the private key
+    (which www-data may not read)."""
+    public, mtime = yield _read_public(client, tickets.AUTHKEY_PUB)
+    old, old_mtime = yield _read_public(client, tickets.AUTHKEY_PUB_OLD)
+    return tickets.AuthKeys(None, public, mtime, old, old_mtime)
+
+
+@defer.inlineCallbacks
+def read_user_cfg(client):
+    try:
+        raw = yield client.read("user.cfg")
+    except OSError as e:
+        if e.errno != errno.ENOENT:
+            raise
+        raw = b""
+    return usercfg.parse_user_cfg(raw)[0]
+
+
+def check_user_enabled(cfg, userid, now):
+    """Raise AuthError unless *userid* exists, is enabled, not expired."""
+    user = cfg.users.get(userid)
+    if user is None:
+        raise AuthError("no such user ('%s')" % userid)
+    if not user.enable:
+        raise AuthError("user '%s' is disabled" % userid)
+    if user.expire and user.expire < now:
+        raise AuthError("user '%s' access expired" % userid)
+    return user
+
+
+@defer.inlineCallbacks
+def read_token_checker(client, tokenid, secret):
+    """Whether *secret* is *tokenid*'s, from ``priv/token.cfg`` (root)."""
+    try:
+        raw = yield client.read(TOKEN_CFG)
+    except OSError as e:
+        if e.errno != errno.ENOENT:
+            raise
+        raw = b""
+    tokens, _ = tokencfg.parse_token_cfg(raw)
+    return tokencfg.verify_secret(tokens, tokenid, secret)
+
+
+class Authenticator:
+    """Checks :class:`Credentials` against pmxcfs.
+
+    *clock* gives the time; *token_checker(tokenid, secret)* returns a
+    Deferred bool (default: read ``priv/token.cfg`` through *cfs*).
+    """
+
+    def __init__(self, cfs, clock, token_checker=None):
+        self.cfs = cfs
+        self.clock = clock
+        if token_checker is None:
+            def token_checker(tokenid, secret):
+                return read_token_checker(self.cfs, tokenid, secret)
+        self.token_checker = token_checker
+
+    @defer.inlineCallbacks
+    def authenticate(self, method, rel_uri, creds, cfg=None):
+        """Fires with an :class:`Auth`, or fails with AuthError.
+        *cfg* (a parsed user.cfg) saves a read."""
+        if not require_auth(method, rel_uri):
+            return Auth(credentials=creds)
+        now = int(self.clock.seconds())
+        if cfg is None:
+            cfg = yield read_user_cfg(self.cfs)
+        if creds.api_token:
+            tokenid = yield self._token(cfg, creds.api_token, now)
+            user = split_tokenid(tokenid)[0]
+            return Auth(user, tokenid, creds)
+        if not creds.ticket:
+            raise AuthError("No ticket")
+        keys = yield load_public_keys(self.cfs)
+        try:
+            info = tickets.verify_ticket(keys, creds.ticket, now)
+        except tickets.TicketError as e:
+            raise AuthError(str(e))
+        if info.tfa is not None and (rel_uri, method) != ("/access/tfa", "POST"):
+            raise AuthError("No ticket")
+        if info.username is not None:
+            check_user_enabled(cfg, info.username, now)
+        if method != "GET":
+            yield self._csrf(info.username, creds.csrf_token, now)
+        return Auth(info.username, None, creds, info.age)
+
+    @defer.inlineCallbacks
+    def _csrf(self, username, token, now):
+        try:
+            www_key = yield self.cfs.read(csrf.WWW_KEY)
+        except OSError:
+            raise AuthError("Permission denied - invalid csrf token")
+        try:
+            csrf.verify_csrf_token(csrf.csrf_secret(www_key), username,
+                                   token or "", now)
+        except csrf.CSRFError as e:
+            raise AuthError(str(e))
+
+    @defer.inlineCallbacks
+    def _token(self, cfg, value, now):
+        try:
+            tokenid, userid, subid, secret = apitoken.parse_token_value(value)
+        except apitoken.TokenError as e:
+            raise AuthError(str(e))
+        check_user_enabled(cfg, userid, now)
+        token = cfg.users[userid].tokens.get(subid)
+        if token is None:
+            raise AuthError("no such token '%s' for user '%s'"
+                            % (subid, userid))
+        if token.expire and token.expire < now:
+            raise AuthError("token '%s' access expired" % subid)
+        ok = yield self.token_checker(tokenid, secret)
+        if not ok:
+            raise AuthError("invalid token value!")
+        return tokenid
+
+
+def make_env(auth, cfs, reactor, paths, nodename, client_ip=None, cfg=None):
+    """The :class:`~pve.api.env.Env` of an authenticated caller."""
+    env = Env(cfs, reactor, paths, nodename, user=auth.user,
+              tokenid=auth.tokenid, client_ip=client_ip)
+    if cfg is not None:
+        env.cache["usercfg"] = cfg
+    return env

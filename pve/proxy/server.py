@@ -1,0 +1,403 @@
+"""pveproxy's HTTP side: ``/api2/{json,extjs,html}/...`` and a few pages.
+
+As Proxmox's ``PVE::APIServer::AnyEvent`` with ``PVE::HTTPServer``: the
+request is authenticated (a failure is a 401 after :data:`AUTH_DELAY`
+seconds, its message in the reason phrase, and is logged with the client's
+address), its parameters read from the query and a form or JSON body (at
+most :data:`MAX_POST` bytes), permissions checked, then the call runs here
+or, when the endpoint is ``protected``, in pvedaemon over AMP.
+"""
+
+import json
+import re
+from urllib.parse import unquote_to_bytes
+
+from twisted.internet import defer, endpoints, task
+from twisted.protocols import amp
+from twisted.web import resource, server
+
+from pve.api import apidata, formatters, rest
+from pve.api import auth as authmod
+from pve.api.schema import APIError
+from pve.daemon import commands
+from pve.debuglog import Logger
+
+log = Logger()
+
+MAX_POST = 512 * 1024
+AUTH_DELAY = 3.0
+BASE_URI = "/api2"
+SERVER_NAME = b"pve-api-daemon/3.0"
+_ABS_URI = re.compile(r"^%s/+([a-z][a-z0-9]+)(/.*)?$" % re.escape(BASE_URI))
+FORM_TYPE = "application/x-www-form-urlencoded"
+JSON_TYPE = "application/json"
+
+
+# -- request parsing ----------------------------------------------------------
+
+def split_abs_uri(path):
+    """``(rel_uri, format)``; format None if the path is not under /api2."""
+    m = _ABS_URI.match(path)
+    if m is None:
+        return path, None
+    return m.group(2) or "/", m.group(1)
+
+
+def _unescape(text):
+    text = text.replace(b"+", b" ")
+    return unquote_to_bytes(text)
+
+
+def decode_urlencoded(data):
+    """Proxmox's ``decode_urlencoded``: repeated keys give a list, a key
+    without ``=`` is left undefined (here: absent)."""
+    params = {}
+    if not data:
+        return params
+    for kv in re.split(rb"[&;]", data):
+        parts = kv.split(b"=")
+        key = _unescape(parts[0]).decode("utf-8", "replace")
+        if len(parts) < 2:
+            params.setdefault(key, None)
+            continue
+        value = _unescape(parts[1]).decode("utf-8", "replace")
+        old = params.get(key)
+        if old is not None:
+            value = old + [value] if isinstance(old, list) else [old, value]
+        params[key] = value
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def content_type(request):
+    value = request.getHeader(b"content-type")
+    if not value:
+        return None
+    return re.split(r"\s*[;,]\s*", value.decode("latin-1").strip())[0]
+
+
+def extract_params(request, method):
+    """Body (form or JSON) parameters, overridden by the query's."""
+    params = {}
+    if method in ("PUT", "POST"):
+        request.content.seek(0)
+        body = request.content.read()
+        if content_type(request) == JSON_TYPE:
+            try:
+                params = json.loads(body.decode("utf-8")) if body else {}
+            except (ValueError, UnicodeDecodeError) as e:
+                raise APIError("malformed JSON string: %s\n" % (e,), 500)
+            if not isinstance(params, dict):
+                raise APIError("JSON body is not an object\n", 500)
+        else:
+            params = decode_urlencoded(body)
+    query = request.uri.partition(b"?")[2]
+    params.update(decode_urlencoded(query))
+    params.pop("_dc", None)
+    return params
+
+
+class APIRequest(server.Request):
+    """Discards bodies over :data:`MAX_POST` instead of buffering them and
+    answers Proxmox's ``501 for data too large``."""
+
+    refused = False
+    _received = 0
+
+    def gotLength(self, length):
+        if length is not None and length > MAX_POST:
+            self.refused = True
+            length = 0
+        super().gotLength(length)
+
+    def handleContentChunk(self, data):
+        if self.refused:
+            return
+        self._received += len(data)
+        if self._received > MAX_POST:
+            self.refused = True
+            self.content.seek(0)
+            self.content.truncate()
+            return
+        super().handleContentChunk(data)
+
+    def process(self):
+        if not self.refused:
+            return super().process()
+        log.info("refused request body over {limit} bytes from {ip}",
+                 limit=MAX_POST, ip=client_ip(self))
+        self.setResponseCode(501, b"for data too large")
+        self.setHeader(b"connection", b"close")
+        self.setHeader(b"content-length", b"0")
+        self.setHeader(b"server", SERVER_NAME)
+        self.finish()
+
+
+def client_ip(request):
+    try:
+        addr = request.getClientAddress()
+    except AttributeError:
+        return request.getClientIP()
+    return getattr(addr, "host", None)
+
+
+# -- pvedaemon ----------------------------------------------------------------
+
+class DaemonClient:
+    """Calls pvedaemon over AMP at a client endpoint *description*, one
+    connection per call (as Proxmox does for localhost)."""
+
+    def __init__(self, reactor, description="tcp:127.0.0.1:85"):
+        self.reactor = reactor
+        self.description = description
+
+    @defer.inlineCallbacks
+    def _call(self, command, **kw):
+        endpoint = endpoints.clientFromString(self.reactor, self.description)
+        proto = yield endpoints.connectProtocol(endpoint, amp.AMP())
+        try:
+            result = yield proto.callRemote(command, **kw)
+        finally:
+            proto.transport.loseConnection()
+        return result
+
+    @defer.inlineCallbacks
+    def call(self, method, path, params, creds, client_ip=None):
+        """Fires with a :class:`~pve.api.rest.Result`."""
+        try:
+            answer = yield self._call(
+                commands.CallAPI, method=method, path=path, params=params,
+                auth=creds.to_dict(), client_ip=client_ip)
+        except Exception as e:
+            log.warn("pvedaemon call failed: {error}", error=e)
+            return rest.Result.from_error(APIError(
+                "unable to connect to pvedaemon - %s\n" % (e,), 500))
+        return rest.Result.from_wire(answer["status"], answer["body"])
+
+    def verify_token(self, tokenid, secret):
+        d = self._call(commands.VerifyToken, tokenid=tokenid, secret=secret)
+        return d.addCallback(lambda r: r["ok"])
+
+
+# -- pages --------------------------------------------------------------------
+
+INDEX_PAGE = b"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Proxmox Virtual Environment</title>
+</head><body><h1>Proxmox Virtual Environment</h1>
+<p>The web interface is not available yet. The API is at
+<a href="/api2/html/">/api2/html/</a>; its documentation at
+<a href="/pve-docs/api-viewer/index.html">/pve-docs/api-viewer/</a>.</p>
+</body></html>
+"""
+
+VIEWER_PAGE = b"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Proxmox VE API Viewer</title>
+<script src="apidata.js"></script>
+<style>body{font-family:sans-serif} li{margin:2px 0} code{color:#555}</style>
+</head><body><h1>Proxmox VE API</h1><ul id="tree"></ul>
+<script>
+function add(parent, nodes) {
+  (nodes || []).forEach(function (node) {
+    var li = document.createElement('li');
+    var methods = Object.keys(node.info || {}).map(function (m) {
+      return m + ' (' + node.info[m].name + ')';
+    }).join(', ');
+    li.innerHTML = '<code>' + node.path + '</code> ' + methods;
+    parent.appendChild(li);
+    if (node.children) {
+      var ul = document.createElement('ul');
+      li.appendChild(ul);
+      add(ul, node.children);
+    }
+  });
+}
+add(document.getElementById('tree'), apiSchema);
+</script></body></html>
+"""
+
+LOGIN_PAGE = b"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Login Required</title></head>
+<body><h1>Login Required</h1>
+<p>Log in with POST /api2/json/access/ticket and send the ticket as the
+PVEAuthCookie cookie.</p></body></html>
+"""
+
+
+# -- the resource -------------------------------------------------------------
+
+class ProxyResource(resource.Resource):
+    """Every path of pveproxy.
+
+    *daemon* is a :class:`DaemonClient` (None: protected calls fail);
+    *clock* times the :data:`AUTH_DELAY` (*auth_delay*) of failed logins.
+    """
+
+    isLeaf = True
+
+    def __init__(self, registry, cfs, reactor, paths, nodename, daemon=None,
+                 clock=None, auth_delay=AUTH_DELAY):
+        super().__init__()
+        self.registry = registry
+        self.cfs = cfs
+        self.reactor = reactor
+        self.clock = reactor if clock is None else clock
+        self.paths = paths
+        self.nodename = nodename
+        self.daemon = daemon
+        self.auth_delay = auth_delay
+        checker = None
+        if daemon is not None:
+            checker = daemon.verify_token
+        self.authenticator = authmod.Authenticator(cfs, self.clock, checker)
+        self._apidata = None
+
+    def render(self, request):
+        request.setHeader(b"server", SERVER_NAME)
+        d = defer.maybeDeferred(self._handle, request)
+        d.addErrback(self._internal_error, request)
+        d.addCallback(self._send, request)
+        d.addErrback(log.failure, "could not send a response")
+        return server.NOT_DONE_YET
+
+    # -- dispatch ---------------------------------------------------------
+
+    def _handle(self, request):
+        method = request.method.decode("ascii", "replace")
+        path = unquote_to_bytes(request.path).decode("utf-8", "replace")
+        if path.startswith(BASE_URI):
+            return self._api(request, method, path)
+        if method == "GET":
+            if path == "/":
+                return _page(200, INDEX_PAGE)
+            if path == "/pve-docs/api-viewer/apidata.js":
+                return _page(200, self.apidata_js(),
+                             "application/javascript;charset=UTF-8")
+            if path in ("/pve-docs/api-viewer/index.html",
+                        "/pve-docs/api-viewer/"):
+                return _page(200, VIEWER_PAGE)
+        return _error(501, "no such file '%s'" % path)
+
+    def apidata_js(self):
+        if self._apidata is None:
+            text = apidata.render_js(apidata.dump(self.registry))
+            self._apidata = text.encode("utf-8")
+        return self._apidata
+
+    @defer.inlineCallbacks
+    def _api(self, request, method, path):
+        rel_uri, fmt = split_abs_uri(path)
+        if fmt is None:
+            return _error(501, "no such uri")
+        ip = client_ip(request)
+        creds = authmod.Credentials.from_headers(
+            _header(request, b"cookie"), _header(request, b"authorization"),
+            _header(request, b"csrfpreventiontoken"))
+        try:
+            cfg = yield authmod.read_user_cfg(self.cfs)
+            caller = yield self.authenticator.authenticate(
+                method, rel_uri, creds, cfg)
+        except Exception as e:
+            message = e.message if isinstance(e, APIError) else "%s\n" % (e,)
+            log.info("authentication failure; rhost={rhost} msg={msg}",
+                     rhost=ip, msg=message.strip(), auth_failure=True)
+            yield task.deferLater(self.clock, self.auth_delay, lambda: None)
+            if fmt == "html":
+                return _page(401, LOGIN_PAGE, phrase=b"Login Required")
+            return _error(401, message)
+        if fmt not in formatters.FORMATS:
+            return _error(501, "no formatter for uri %s, %s" % (rel_uri, fmt))
+        length = request.getHeader(b"content-length")
+        if length and length.strip() not in (b"0",):
+            if method not in ("PUT", "POST"):
+                return _error(501, "Unexpected content for method '%s'"
+                              % method)
+            ctype = content_type(request)
+            if ctype not in (None, FORM_TYPE, JSON_TYPE):
+                return _error(506, "upload 'Content-Type '%s' not "
+                              "implemented" % _header(request, b"content-type"))
+        try:
+            params = extract_params(request, method)
+        except APIError as e:
+            return formatters.format_error(fmt, e, path=path)
+        env = authmod.make_env(caller, self.cfs, self.reactor, self.paths,
+                               self.nodename, ip, cfg)
+        result = yield rest.handle(self.registry, env, caller, method,
+                                   rel_uri, params, privileged=False)
+        if result.forward == "daemon":
+            endpoint = result.endpoint
+            if self.daemon is None:
+                result = rest.Result.from_error(
+                    APIError("pvedaemon not configured\n", 500), endpoint)
+            else:
+                result = yield self.daemon.call(method, rel_uri, params,
+                                                creds, ip)
+                result.endpoint = endpoint
+        elif result.forward is not None:
+            result = rest.Result.from_error(APIError(
+                "proxying to node '%s' is not implemented\n"
+                % result.forward, 501), result.endpoint)
+        if result.status == 401:
+            yield task.deferLater(self.clock, self.auth_delay, lambda: None)
+        children = ()
+        if fmt == "html":
+            children = self.registry.children(rel_uri)
+        return formatters.format_response(
+            fmt, result.data, code=result.status, message=result.message,
+            errors=result.errors, total=result.total, changes=result.changes,
+            endpoint=result.endpoint, path=path, children=children)
+
+    # -- output -----------------------------------------------------------
+
+    def _internal_error(self, failure, request):
+        log.failure("request {uri} failed", failure,
+                    uri=request.uri.decode("latin-1"))
+        return _error(500, "%s" % (failure.value,))
+
+    def _send(self, response, request):
+        if getattr(request, "_disconnected", False):
+            return
+        request.setResponseCode(response.code, response.phrase)
+        request.setHeader(b"cache-control", b"max-age=0")
+        request.setHeader(b"pragma", b"no-cache")
+        if response.body or response.content_type:
+            request.setHeader(b"content-type",
+                              response.content_type.encode("ascii"))
+        if response.code >= 300:
+            request.setHeader(b"connection", b"close")
+        request.setHeader(b"content-length", b"%d" % len(response.body))
+        if request.method != b"HEAD":
+            request.write(response.body)
+        request.finish()
+
+
+def _header(request, name):
+    value = request.getHeader(name)
+    return value.decode("utf-8", "replace") if value is not None else None
+
+
+def _page(code, body, ctype="text/html;charset=UTF-8", phrase=None):
+    return formatters.Response(code, phrase or formatters.reason(code, None),
+                               ctype, body)
+
+
+def _error(code, message):
+    """A bare error: no body, the message as reason phrase."""
+    return formatters.Response(code, formatters.reason(code, message), "", b"")
+
+
+def make_site(proxy_resource):
+    """A Site for *proxy_resource* that refuses oversized bodies."""
+    site = server.Site(proxy_resource)
+    site.requestFactory = APIRequest
+    site.displayTracebacks = False
+    return site
+
+
+def https_factory(site, server_tls, settings):
+    """The factory of the 8006 listener: host filter at accept time, plain
+    HTTP redirected, TLS (a :class:`~pve.proxy.tls.ServerTLS` or anything
+    providing ``serverConnectionForTLS``) around *site*."""
+    from twisted.protocols.tls import TLSMemoryBIOFactory
+
+    from pve.proxy import listen
+    inner = TLSMemoryBIOFactory(server_tls, False, site)
+    return listen.HostFilter(listen.TLSOrPlain(inner), settings)
