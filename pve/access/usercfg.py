@@ -362,3 +362,16 @@ def write_user_cfg(cfg):
     for path in sorted(cfg.acl, key=_acl_order):
         out.extend(_acl_lines(path, cfg.acl[path]))
     return "".join(out)
+
+
+def user_problem(cfg, userid, now):
+    """Why *userid* may not log in (Proxmox's ``check_user_enabled``
+    wording), or None when it exists, is enabled and has not expired."""
+    user = cfg.users.get(userid)
+    if user is None:
+        return "no such user ('%s')" % userid
+    if not user.enable:
+        return "user '%s' is disabled" % userid
+    if user.expire and user.expire < now:
+        return "user '%s' access expired" % userid
+    return None

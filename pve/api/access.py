@@ -114,13 +114,10 @@ def verify_userid(userid):
 
 def check_user_enabled(cfg, userid, now):
     """Raise AuthError unless *userid* exists, is enabled, not expired."""
-    user = cfg.users.get(userid)
-    if user is None:
-        raise AuthError("no such user ('%s')" % userid)
-    if not user.enable:
-        raise AuthError("user '%s' is disabled" % userid)
-    if user.expire and user.expire < now:
-        raise AuthError("account expired")
+    problem = usercfg.user_problem(cfg, userid, now)
+    if problem is not None:
+        raise AuthError(problem)
+    return cfg.users[userid]
 
 
 def _in_thread(env, func, *args, **kw):

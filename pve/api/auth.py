@@ -126,14 +126,10 @@ def read_user_cfg(client):
 
 def check_user_enabled(cfg, userid, now):
     """Raise AuthError unless *userid* exists, is enabled, not expired."""
-    user = cfg.users.get(userid)
-    if user is None:
-        raise AuthError("no such user ('%s')" % userid)
-    if not user.enable:
-        raise AuthError("user '%s' is disabled" % userid)
-    if user.expire and user.expire < now:
-        raise AuthError("user '%s' access expired" % userid)
-    return user
+    problem = usercfg.user_problem(cfg, userid, now)
+    if problem is not None:
+        raise AuthError(problem)
+    return cfg.users[userid]
 
 
 @defer.inlineCallbacks
