@@ -320,9 +320,13 @@ def _read(client, path, loader):
 
 
 @defer.inlineCallbacks
-def load_authkeys(client):
-    """Fires with the :class:`AuthKeys` in pmxcfs."""
-    private, _ = yield _read(client, AUTHKEY_PRIV, load_private_key)
+def load_authkeys(client, private=True):
+    """Fires with the :class:`AuthKeys` in pmxcfs; without *private* the
+    private key is left out (www-data may not read it)."""
+    if private:
+        private, _ = yield _read(client, AUTHKEY_PRIV, load_private_key)
+    else:
+        private = None
     public, mtime = yield _read(client, AUTHKEY_PUB, load_public_key)
     old, old_mtime = yield _read(client, AUTHKEY_PUB_OLD, load_public_key)
     return AuthKeys(private, public, mtime if public else None, old,

@@ -89,28 +89,10 @@ class Auth:
         return self.tokenid or self.user
 
 
-@defer.inlineCallbacks
-def _read_public(client, path):
-    try:
-        data = yield client.read(path)
-        st = yield client.stat(path)
-    except OSError as e:
-        if e.errno == errno.ENOENT:
-            return None, None
-        raise
-    try:
-        return tickets.load_public_key(data), st.mtime
-    except ValueError:
-        return None, None
-
-
-@defer.inlineCallbacks
 def load_public_keys(client):
     """The :class:`~pve.access.tickets.AuthKeys` without the private key
     (which www-data may not read)."""
-    public, mtime = yield _read_public(client, tickets.AUTHKEY_PUB)
-    old, old_mtime = yield _read_public(client, tickets.AUTHKEY_PUB_OLD)
-    return tickets.AuthKeys(None, public, mtime, old, old_mtime)
+    return tickets.load_authkeys(client, private=False)
 
 
 @defer.inlineCallbacks
