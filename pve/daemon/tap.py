@@ -13,6 +13,7 @@ from twisted.python import usage
 
 from pve import paths as pvepaths
 from pve.debuglog import Logger
+from pve.startup import StartingService
 
 log = Logger()
 
@@ -85,8 +86,10 @@ def ensure_node_files(client, nodename, clock):
     yield tickets.ensure_authkey(client, clock)
 
 
-class DaemonService(service.Service):
+class DaemonService(StartingService):
     """Connects to pmxcfs, prepares the node files, then listens."""
+
+    daemon_name = "pvedaemon"
 
     def __init__(self, options, reactor=None, registry=None):
         if reactor is None:
@@ -97,16 +100,6 @@ class DaemonService(service.Service):
         self.port = None
         self.cfs = None
         self.ready = None
-
-    def startService(self):
-        super().startService()
-        self.ready = self._start()
-        self.ready.addErrback(self._failed)
-
-    def _failed(self, failure):
-        log.failure("pvedaemon failed to start", failure)
-        if self.reactor.running:
-            self.reactor.stop()
 
     @defer.inlineCallbacks
     def _start(self):

@@ -22,6 +22,7 @@ from zope.interface import implementer
 
 from pve import paths as pvepaths
 from pve.debuglog import Logger
+from pve.startup import StartingService
 
 log = Logger()
 
@@ -115,7 +116,9 @@ def drop_privileges(user):
     log.info("running as {user} (uid {uid})", user=user, uid=pw.pw_uid)
 
 
-class ProxyService(service.Service):
+class ProxyService(StartingService):
+
+    daemon_name = "pveproxy"
     def __init__(self, options, reactor=None, registry=None):
         if reactor is None:
             from twisted.internet import reactor
@@ -147,16 +150,6 @@ class ProxyService(service.Service):
         self.port = port
         log.info("pveproxy listening on {listen}",
                  listen=self.options["listen"])
-
-    def startService(self):
-        super().startService()
-        self.ready = self._start()
-        self.ready.addErrback(self._failed)
-
-    def _failed(self, failure):
-        log.failure("pveproxy failed to start", failure)
-        if self.reactor.running:
-            self.reactor.stop()
 
     @defer.inlineCallbacks
     def _start(self):

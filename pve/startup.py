@@ -1,0 +1,30 @@
+"""A twisted Service whose start is asynchronous and must not fail quietly.
+
+Subclasses implement :meth:`_start` (returning a Deferred) and set
+``daemon_name``; ``ready`` fires when the start is done.  A failed start is
+logged and stops the reactor, so twistd exits instead of running half
+started.
+"""
+
+from twisted.application import service
+from twisted.logger import Logger
+
+log = Logger()
+
+
+class StartingService(service.Service):
+    daemon_name = "daemon"
+    ready = None
+
+    def startService(self):
+        super().startService()
+        self.ready = self._start()
+        self.ready.addErrback(self._failed)
+
+    def _start(self):
+        raise NotImplementedError
+
+    def _failed(self, failure):
+        log.failure("{name} failed to start", failure, name=self.daemon_name)
+        if self.reactor.running:
+            self.reactor.stop()
