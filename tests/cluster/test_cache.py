@@ -1,0 +1,89 @@
+"""The daemons' cache of hot pmxcfs files: fewer reads, never stale."""
+
+import errno
+
+from twisted.internet import defer, reactor, task
+from twisted.trial import unittest
+
+from pve.cluster.cache import CachedClient
+from pve.cluster.client import DirectClient
+from tests.cluster.test_client import make_root, open_cfs
+
+
+class Counting:
+    """Counts reads on the way to the real client."""
+
+    def __init__(self, client):
+        self.client = client
+        self.reads = 0
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def read(self, path):
+        self.reads += 1
+        return self.client.read(path)
+
+
+class CacheTests(unittest.TestCase):
+    def setUp(self):
+        self.clock = task.Clock()
+        self.cfs = open_cfs(self, make_root(self), self.clock)
+        self.direct = DirectClient(self.cfs, reactor)
+        self.counting = Counting(self.direct)
+        self.cache = CachedClient(self.counting, ["user.cfg", "authkey.pub"])
+        self.cfs.write_file("user.cfg", b"user:a@pve:1:0:::::\n")
+
+    @defer.inlineCallbacks
+    def test_hot_file_read_once(self):
+        yield self.cache.refresh()
+        for _ in range(3):
+            data = yield self.cache.read("user.cfg")
+            self.assertEqual(data, b"user:a@pve:1:0:::::\n")
+        self.assertEqual(self.counting.reads, 1)
+        yield self.cache.read("storage.cfg").addErrback(lambda f: None)
+        yield self.cache.read("storage.cfg").addErrback(lambda f: None)
+        self.assertEqual(self.counting.reads, 3)
+
+    @defer.inlineCallbacks
+    def test_change_elsewhere_seen_after_refresh(self):
+        yield self.cache.refresh()
+        yield self.cache.read("user.cfg")
+        self.cfs.write_file("user.cfg", b"user:b@pve:1:0:::::\n")
+        yield self.cache.refresh()
+        data = yield self.cache.read("user.cfg")
+        self.assertEqual(data, b"user:b@pve:1:0:::::\n")
+
+    @defer.inlineCallbacks
+    def test_own_write_seen_at_once(self):
+        yield self.cache.refresh()
+        yield self.cache.read("user.cfg")
+        yield self.cache.write("user.cfg", b"user:c@pve:1:0:::::\n")
+        data = yield self.cache.read("user.cfg")
+        self.assertEqual(data, b"user:c@pve:1:0:::::\n")
+
+    @defer.inlineCallbacks
+    def test_parsed_once_per_content(self):
+        calls = []
+
+        def parser(data, mtime):
+            calls.append(data)
+            return len(data or b"")
+
+        yield self.cache.refresh()
+        a = yield self.cache.read_parsed("user.cfg", parser)
+        b = yield self.cache.read_parsed("user.cfg", parser)
+        self.assertEqual((a, b, len(calls)), (20, 20, 1))
+        missing = yield self.cache.read_parsed("authkey.pub", parser)
+        self.assertEqual(missing, 0)
+        self.assertEqual(calls[-1], None)
+
+    @defer.inlineCallbacks
+    def test_missing_file(self):
+        yield self.cache.refresh()
+        e = yield self.assertFailure(self.cache.read("authkey.pub"), OSError)
+        self.assertEqual(e.errno, errno.ENOENT)
+        self.cfs.write_file("authkey.pub", b"key")
+        yield self.cache.refresh()
+        data = yield self.cache.read("authkey.pub")
+        self.assertEqual(data, b"key")
