@@ -77,6 +77,11 @@ class Paths:
     def node_pidfile(self):
         return self.join("run/pve-node.pid")
 
+    @property
+    def admin_password(self):
+        """The password of ``admin@pve`` made on a first start."""
+        return self.join("root/pve-admin-password")
+
     def __repr__(self):
         return "Paths(%r)" % (self.root,)
 

@@ -372,4 +372,80 @@ DECLS = {
                                           't': {'description': 'Line text', 'type': 'string'}},
                            'type': 'object'},
                  'type': 'array'}},
+    ('/nodes/{node}/startall', 'POST'): {'name': 'startall',
+      'description': 'Start all VMs and containers located on this node (by default only those with '
+                     'onboot=1).',
+      'permissions': {'description': "The 'VM.PowerMgmt' permission is required on '/' or on "
+                                     "'/vms/<ID>' for each ID passed via the 'vms' parameter.",
+                      'user': 'all'},
+      'protected': 1,
+      'proxyto': 'node',
+      'allowtoken': 1,
+      'parameters': {'additionalProperties': 0,
+                     'properties': {'force': {'default': 'off',
+                                              'description': 'Issue start command even if virtual guest '
+                                                             "have 'onboot' not set or set to off.",
+                                              'optional': 1,
+                                              'type': 'boolean'},
+                                    'max-workers': {'description': 'Defines the maximum number of tasks '
+                                                                   'running concurrently. If not set, '
+                                                                   "uses 'max_workers' from "
+                                                                   "datacenter.cfg, and if that's not "
+                                                                   'set, the available CPU threads, '
+                                                                   'clamped to a maximum of 8, are '
+                                                                   'used.',
+                                                    'maximum': 64,
+                                                    'minimum': 1,
+                                                    'optional': 1,
+                                                    'type': 'integer'},
+                                    'node': {'description': 'The cluster node name.',
+                                             'format': 'pve-node',
+                                             'type': 'string'},
+                                    'vms': {'description': 'Only consider guests from this comma '
+                                                           'separated list of VMIDs.',
+                                            'format': 'pve-vmid-list',
+                                            'optional': 1,
+                                            'type': 'string'}}},
+      'returns': {'type': 'string'}},
+    ('/nodes/{node}/stopall', 'POST'): {'name': 'stopall',
+      'description': 'Stop all VMs and Containers.',
+      'permissions': {'description': "The 'VM.PowerMgmt' permission is required on '/' or on "
+                                     "'/vms/<ID>' for each ID passed via the 'vms' parameter.",
+                      'user': 'all'},
+      'protected': 1,
+      'proxyto': 'node',
+      'allowtoken': 1,
+      'parameters': {'additionalProperties': 0,
+                     'properties': {'force-stop': {'default': 1,
+                                                   'description': 'Force a hard-stop after the timeout.',
+                                                   'optional': 1,
+                                                   'type': 'boolean'},
+                                    'max-workers': {'description': 'Defines the maximum number of tasks '
+                                                                   'running concurrently. If  not set, '
+                                                                   "uses 'max_workers' from "
+                                                                   "datacenter.cfg, and if that's not "
+                                                                   'set, the available CPU threads, '
+                                                                   'clamped to a maximum of 8, are '
+                                                                   'used.',
+                                                    'maximum': 64,
+                                                    'minimum': 1,
+                                                    'optional': 1,
+                                                    'type': 'integer'},
+                                    'node': {'description': 'The cluster node name.',
+                                             'format': 'pve-node',
+                                             'type': 'string'},
+                                    'timeout': {'default': 180,
+                                                'description': 'Timeout for each guest shutdown task. '
+                                                               'Depending on `force-stop`, the shutdown '
+                                                               'gets then simply aborted or a hard-stop '
+                                                               'is forced.',
+                                                'maximum': 7200,
+                                                'minimum': 0,
+                                                'optional': 1,
+                                                'type': 'integer'},
+                                    'vms': {'description': 'Only consider Guests with these IDs.',
+                                            'format': 'pve-vmid-list',
+                                            'optional': 1,
+                                            'type': 'string'}}},
+      'returns': {'type': 'string'}},
 }

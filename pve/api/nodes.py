@@ -7,13 +7,17 @@ pvestatd broadcasts node statistics, only this node's entry carries them.
 """
 
 import os
+import re
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from twisted.internet import defer
 
 from pve.api import decl_nodes, version
+from pve.api.formats import parse_boolean, split_list
+from pve.api.schema import APIError
 from pve.api.tree import Routes
+from pve.daemon import workers
 
 routes = Routes(decl_nodes.DECLS)
 
@@ -190,3 +194,86 @@ def list_nodes(env, params):
 @routes("/nodes/{node}/status")
 def get_status(env, params):
     return node_status()
+
+
+# -- startall / stopall -------------------------------------------------------
+#
+# Worker tasks as Proxmox's ``PVE::API2::Nodes`` startall/stopall.  Starting
+# and stopping guests does not exist here yet: the task starts or stops
+# nothing and ends OK when no guest qualifies, and fails naming the guests
+# otherwise.
+
+_ONBOOT = re.compile(r"^onboot:\s*(\S+)\s*$", re.M)
+
+
+def onboot(config_text):
+    """Whether a guest config (its top section) sets ``onboot`` true."""
+    top = re.split(r"^\[", config_text, maxsplit=1, flags=re.M)[0]
+    m = _ONBOOT.search(top)
+    return bool(m) and parse_boolean(m.group(1)) == 1
+
+
+@defer.inlineCallbacks
+def check_power_mgmt(env, vms):
+    """``VM.PowerMgmt`` on ``/``, else on ``/vms/<id>`` of every guest in
+    *vms* (a 403 naming ``/`` when *vms* is empty), as upstream's code."""
+    ok = yield env.check("/", ["VM.PowerMgmt"], noerr=True)
+    if ok:
+        return
+    if not vms:
+        raise APIError("Permission check failed (/, VM.PowerMgmt)", code=403)
+    for vmid in vms:
+        yield env.check("/vms/%s" % vmid, ["VM.PowerMgmt"])
+
+
+@defer.inlineCallbacks
+def guests_on(env, node, vms, only_onboot):
+    """``[(vmid, type)]`` of the guests on *node* (of *vms* if given)."""
+    vmlist = yield env.cfs.vmlist()
+    wanted = {int(v) for v in vms} if vms else None
+    found = []
+    for vmid in sorted(vmlist):
+        info = vmlist[vmid]
+        if info.get("node") != node or (wanted is not None and vmid not in wanted):
+            continue
+        if only_onboot:
+            kind = "qemu-server" if info.get("type") == "qemu" else "lxc"
+            try:
+                raw = yield env.cfs.read("nodes/%s/%s/%d.conf" % (node, kind, vmid))
+            except OSError:
+                continue
+            if not onboot(raw.decode("utf-8", "replace")):
+                continue
+        found.append([vmid, info.get("type")])
+    return found
+
+
+def power_worker(upid, action, guests):
+    """The task: nothing to do without guests; guests are not supported yet."""
+    if guests:
+        raise RuntimeError("%s: %s of guests is not implemented yet (%s)" % (
+            action, "starting" if action == "startall" else "stopping",
+            ", ".join(str(vmid) for vmid, _ in guests)))
+
+
+@defer.inlineCallbacks
+def _power_all(env, params, action, only_onboot):
+    vms = split_list(params.get("vms") or "")
+    yield check_power_mgmt(env, vms)
+    node = params["node"]
+    if node == "localhost":
+        node = env.nodename
+    guests = yield guests_on(env, node, vms, only_onboot)
+    return workers.start_worker(env.reactor, env.paths, env.nodename, action, None,
+                                env.auth_id, power_worker, args=[action, guests])
+
+
+@routes("/nodes/{node}/startall", "POST")
+def startall(env, params):
+    force = parse_boolean(params.get("force", 0)) == 1  # the default is "off"
+    return _power_all(env, params, "startall", not force)
+
+
+@routes("/nodes/{node}/stopall", "POST")
+def stopall(env, params):
+    return _power_all(env, params, "stopall", False)

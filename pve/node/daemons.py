@@ -40,8 +40,9 @@ DAEMONS = (
 )
 
 
-def command(daemon, python, prefix=()):
-    """The argv that runs *daemon* in the foreground with *python*."""
+def command(daemon, python, prefix=(), extra=()):
+    """The argv that runs *daemon* in the foreground with *python*, with
+    *extra* options after its own."""
     return [
         *prefix,
         python,
@@ -51,7 +52,35 @@ def command(daemon, python, prefix=()):
         "--pidfile=",
         daemon.name,
         *daemon.args,
+        *extra,
     ]
+
+
+def endpoint_options(daemon_port=None, proxy_listen=None):
+    """``{daemon name: extra options}`` moving pvedaemon's AMP port (on
+    loopback) and pveproxy's HTTPS listener."""
+    extra = {}
+    if daemon_port is not None:
+        extra["pvedaemon"] = ("--listen",
+                              "tcp:%d:interface=127.0.0.1" % daemon_port)
+        extra["pveproxy"] = ("--daemon", "tcp:127.0.0.1:%d" % daemon_port)
+    if proxy_listen is not None:
+        extra["pveproxy"] = extra.get("pveproxy", ()) + ("--listen",
+                                                         proxy_listen)
+    return extra
+
+
+def listen_port(description, default=8006):
+    """The port of a ``tcp:``/``ssl:`` server endpoint description."""
+    if not description:
+        return default
+    parts = description.split(":")
+    if parts[0] in ("tcp", "ssl", "tcp6") and len(parts) > 1:
+        value = parts[1].partition("=")
+        port = value[2] if value[1] and value[0] == "port" else value[0]
+        if port.isdigit():
+            return int(port)
+    return default
 
 
 def environment(base, root, nodename, pythonpath=None):

@@ -17,7 +17,7 @@ import pve
 from pve import paths as pvepaths
 from pve.cluster import mount
 from pve.node import daemons
-from pve.node.banner import BannerService, banner
+from pve.node.banner import BannerService, banner, first_login
 from pve.node.monitor import DaemonMonitor
 
 log = Logger()
@@ -32,6 +32,10 @@ class Options(usage.Options):
          "node root directory (default: $PVE_ROOT or ./sandbox)"],
         ["nodename", None, None,
          "node name (default: $PVE_NODENAME or the short host name)"],
+        ["proxy-listen", None, None,
+         "pveproxy's HTTPS listen endpoint (default tcp:8006)"],
+        ["daemon-port", None, None,
+         "pvedaemon's AMP port on 127.0.0.1 (default 85)", int],
     ]
 
     def postOptions(self):
@@ -72,13 +76,22 @@ def makeService(options, reactor=None):
     # then stops the daemons in order.
     prefix = (setsid,) if setsid else ()
     env = daemons.environment(os.environ, paths.root, nodename, _source_dir())
+    extra = daemons.endpoint_options(options["daemon-port"],
+                                     options["proxy-listen"])
     for daemon in daemons.DAEMONS:
         monitor.addDaemon(
             daemon.name,
-            daemons.command(daemon, sys.executable, prefix),
+            daemons.command(daemon, sys.executable, prefix,
+                            extra.get(daemon.name, ())),
             env,
             onExit=_onExit(paths, daemon),
         )
     monitor.setServiceParent(top)
-    BannerService(banner(paths, nodename)).setServiceParent(top)
+    if reactor is None:
+        from twisted.internet import reactor
+    port = daemons.listen_port(options["proxy-listen"])
+    BannerService(
+        banner(paths, nodename),
+        login=lambda: first_login(reactor, paths, nodename, port),
+    ).setServiceParent(top)
     return top

@@ -128,3 +128,59 @@ class TaskTests(unittest.TestCase):
         e = yield self.assertFailure(
             self.call("GET", "/nodes/node1/tasks/garbage/status"), APIError)
         self.assertEqual((e.code, e.errors), (400, {"upid": "unable to parse worker upid"}))
+
+
+class PowerAllTests(unittest.TestCase):
+    """startall/stopall: worker tasks that, with no guest to act on, end
+    OK at once; guests are not started or stopped yet."""
+
+    def setUp(self):
+        self.node = Node(self)
+
+    def call(self, path, params=None, user="root@pam"):
+        env = self.node.env(user)
+        env.reactor = reactor  # the worker is a real process
+        return self.node.registry.dispatch("POST", path, params or {}, env)
+
+    @defer.inlineCallbacks
+    def run_task(self, path, params=None):
+        upid = yield self.call(path, params)
+        self.assertTrue(upid.startswith("UPID:node1:"), upid)
+        status = yield workers.worker_ended(upid)
+        return upid, status
+
+    @defer.inlineCallbacks
+    def test_no_guests(self):
+        for action in ("startall", "stopall"):
+            upid, status = yield self.run_task("/nodes/node1/" + action)
+            self.assertEqual(status, "OK")
+            self.assertEqual(upid.split(":")[5:8], [action, "", "root@pam"])
+
+    @defer.inlineCallbacks
+    def test_guests(self):
+        self.node.write("nodes/node1/qemu-server/100.conf", "memory: 512\n")
+        self.node.write("nodes/node1/qemu-server/101.conf",
+                        "onboot: 1\n\n[snap]\nonboot: 0\n")
+        _, status = yield self.run_task("/nodes/node1/startall", {"vms": "100"})
+        self.assertEqual(status, "OK")  # 100 is not onboot
+        _, status = yield self.run_task("/nodes/localhost/startall")
+        self.assertIn("not implemented", status)
+        self.assertIn("101", status)
+        _, status = yield self.run_task("/nodes/node1/stopall", {"vms": "100"})
+        self.assertIn("100", status)
+
+    def test_onboot(self):
+        self.assertTrue(nodes.onboot("onboot: 1\nmemory: 5\n"))
+        self.assertTrue(nodes.onboot("onboot: yes\n"))
+        self.assertFalse(nodes.onboot("onboot: 0\n"))
+        self.assertFalse(nodes.onboot("memory: 5\n[s]\nonboot: 1\n"))
+
+    @defer.inlineCallbacks
+    def test_permissions(self):
+        e = yield self.assertFailure(
+            self.call("/nodes/node1/startall", user="alice@pve"), APIError)
+        self.assertEqual(e.code, 403)
+        e = yield self.assertFailure(
+            self.call("/nodes/node1/stopall", {"vms": "100"}, user="alice@pve"),
+            APIError)
+        self.assertEqual(e.code, 403)

@@ -32,6 +32,23 @@ class CommandTests(unittest.TestCase):
             "PYTHONUNBUFFERED": "1", "PYTHONPATH": os.pathsep.join(
                 ["/src", "/a"])})
 
+    def test_endpoint_options(self):
+        self.assertEqual(daemons.endpoint_options(), {})
+        self.assertEqual(
+            daemons.endpoint_options(8585, "tcp:8443:interface=127.0.0.1"),
+            {"pvedaemon": ("--listen", "tcp:8585:interface=127.0.0.1"),
+             "pveproxy": ("--daemon", "tcp:127.0.0.1:8585",
+                          "--listen", "tcp:8443:interface=127.0.0.1")})
+        d = daemons.Daemon("pveproxy")
+        self.assertEqual(daemons.command(d, "py", (), ("--x", "1"))[-3:],
+                         ["pveproxy", "--x", "1"])
+
+    def test_listen_port(self):
+        self.assertEqual(daemons.listen_port(None), 8006)
+        self.assertEqual(daemons.listen_port("tcp:8443"), 8443)
+        self.assertEqual(daemons.listen_port("tcp:port=9000:interface=::1"), 9000)
+        self.assertEqual(daemons.listen_port("unix:/x"), 8006)
+
     def test_environment_copies(self):
         base = {"A": "1"}
         daemons.environment(base, "/r", "n", None)
@@ -42,8 +59,7 @@ class BannerTests(unittest.TestCase):
     def test_lines(self):
         text = "\n".join(banner(Paths("/r"), "n1"))
         for expected in ("/r", "n1", "/r/etc/pve",
-                         "/r/run/pve-cluster/pmxcfs.sock",
-                         "https://localhost:8006"):
+                         "/r/run/pve-cluster/pmxcfs.sock"):
             self.assertIn(expected, text)
 
     def test_printed(self):

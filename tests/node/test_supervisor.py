@@ -17,6 +17,7 @@ from pve.node import daemons
 from pve.paths import Paths
 from tests import processes
 from tests.polling import PollTimeout, poll
+from tests.proxy.spawn import free_port
 
 NODE = "testnode"
 SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -87,7 +88,9 @@ class SupervisorTests(unittest.TestCase):
         self.node = NodeProcess()
         argv = [sys.executable, "-c", daemons.TWISTD, "-n",
                 "--pidfile", self.paths.node_pidfile,
-                "pve-node", "--root", self.root, "--nodename", NODE]
+                "pve-node", "--root", self.root, "--nodename", NODE,
+                "--proxy-listen", "tcp:%d:interface=127.0.0.1" % free_port(),
+                "--daemon-port", str(free_port())]
         env = daemons.environment(os.environ, self.root, NODE, SOURCE)
         self.transport = reactor.spawnProcess(
             self.node, sys.executable, argv, env=env, path=self.root)

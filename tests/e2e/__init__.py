@@ -1,0 +1,1 @@
+"""End-to-end tests: a whole node as processes, driven by outside tools."""
