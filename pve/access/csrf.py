@@ -105,3 +105,9 @@ def verify_spice_connect_url(secret, connect, now):
     if not hmac.compare_digest(_spice_sig(plain, secret), sig):
         return None
     return vmid, node, port
+
+
+def parsed_www_key(data, mtime=None):
+    """The CSRF secret of ``pve-www.key``'s bytes, ``None`` if missing; a
+    parser for :func:`pve.cluster.cache.read_parsed`."""
+    return None if data is None else csrf_secret(data)

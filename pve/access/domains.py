@@ -249,3 +249,9 @@ def write_domains_cfg(realms):
                 out.append(_line(key, config[key]))
         out.append("\n")
     return "".join(out)
+
+
+def parsed_domains_cfg(data, mtime=None):
+    """``{realm: properties}`` of ``domains.cfg``'s bytes (``None``:
+    missing); a parser for :func:`pve.cluster.cache.read_parsed`."""
+    return parse_domains_cfg(data or b"")[0]

@@ -13,7 +13,6 @@ talk to pmxcfs through an :class:`~pve.cluster.client.ICfsClient`.
 import base64
 import binascii
 import collections
-import errno
 import re
 from urllib.parse import unquote
 
@@ -23,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from twisted.internet import defer
 
 from pve.access.names import normalize_path, verify_username
+from pve.cluster.cache import read_parsed
 from pve.debuglog import Logger
 
 log = Logger()
@@ -303,20 +303,29 @@ def verify_vnc_ticket(keys, ticket, username, path, now, port=None):
 
 # -- pmxcfs -----------------------------------------------------------------
 
-@defer.inlineCallbacks
-def _read(client, path, loader):
-    try:
-        data = yield client.read(path)
-        st = yield client.stat(path)
-    except OSError as e:
-        if e.errno == errno.ENOENT:
+def _key_parser(path, loader):
+    def parse(data, mtime):
+        if data is None:
             return None, None
-        raise
-    try:
-        return loader(data), st.mtime
-    except ValueError:
-        log.warn("unable to load auth key {path}", path=path)
-        return None, st.mtime
+        try:
+            return loader(data), mtime
+        except ValueError:
+            log.warn("unable to load auth key {path}", path=path)
+            return None, mtime
+    return parse
+
+
+#: ``parser(data, mtime) -> (key or None, mtime)``, one per file: the
+#: functions are the keys of a :class:`~pve.cluster.cache.CachedClient`'s
+#: parsed values, so a key is loaded once per content
+_PARSERS = {path: _key_parser(path, loader) for path, loader in (
+    (AUTHKEY_PRIV, load_private_key),
+    (AUTHKEY_PUB, load_public_key),
+    (AUTHKEY_PUB_OLD, load_public_key))}
+
+
+def _read(client, path):
+    return read_parsed(client, path, _PARSERS[path])
 
 
 @defer.inlineCallbacks
@@ -324,11 +333,11 @@ def load_authkeys(client, private=True):
     """Fires with the :class:`AuthKeys` in pmxcfs; without *private* the
     private key is left out (www-data may not read it)."""
     if private:
-        private, _ = yield _read(client, AUTHKEY_PRIV, load_private_key)
+        private, _ = yield _read(client, AUTHKEY_PRIV)
     else:
         private = None
-    public, mtime = yield _read(client, AUTHKEY_PUB, load_public_key)
-    old, old_mtime = yield _read(client, AUTHKEY_PUB_OLD, load_public_key)
+    public, mtime = yield _read(client, AUTHKEY_PUB)
+    old, old_mtime = yield _read(client, AUTHKEY_PUB_OLD)
     return AuthKeys(private, public, mtime if public else None, old,
                     old_mtime if old else None)
 

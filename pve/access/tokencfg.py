@@ -73,3 +73,9 @@ def verify_secret(tokens, tokenid, secret):
         return shadow.verify_password(secret, value)
     return hmac.compare_digest(value.encode("utf-8", "surrogateescape"),
                                secret.encode("utf-8", "surrogateescape"))
+
+
+def parsed_token_cfg(data, mtime=None):
+    """``{tokenid: value}`` of ``token.cfg``'s bytes (``None``: missing);
+    a parser for :func:`pve.cluster.cache.read_parsed`."""
+    return parse_token_cfg(data or b"")[0]

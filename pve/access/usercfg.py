@@ -375,3 +375,9 @@ def user_problem(cfg, userid, now):
     if user.expire and user.expire < now:
         return "user '%s' access expired" % userid
     return None
+
+
+def parsed_user_cfg(data, mtime=None):
+    """The :class:`UserConfig` of ``user.cfg``'s bytes (``None``: the file
+    is missing); a parser for :func:`pve.cluster.cache.read_parsed`."""
+    return parse_user_cfg(data or b"")[0]

@@ -18,6 +18,7 @@ from pve.access import domains, names, pam, permissions, shadow, usercfg
 from pve.api import decl_access
 from pve.api.schema import APIError, ParamError
 from pve.api.tree import Routes
+from pve.cluster.cache import read_parsed
 
 log = Logger()
 
@@ -100,8 +101,10 @@ def write_user_cfg(env, cfg):
 
 @defer.inlineCallbacks
 def read_domains(env):
-    raw = yield read_file(env, DOMAINS_CFG)
-    return domains.parse_domains_cfg(raw)[0]
+    """The realms of ``domains.cfg`` (shared while unchanged: read only)."""
+    realms = yield read_parsed(env.cfs, DOMAINS_CFG,
+                               domains.parsed_domains_cfg)
+    return realms
 
 
 def verify_userid(userid):

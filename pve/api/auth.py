@@ -15,7 +15,6 @@ read, the token secrets in ``priv/``, is checked by a *token_checker*
 (pvedaemon answers it for pveproxy).
 """
 
-import errno
 from dataclasses import dataclass
 
 from twisted.internet import defer
@@ -24,7 +23,9 @@ from pve.access import apitoken, csrf, tickets, tokencfg, usercfg
 from pve.access.names import split_tokenid
 from pve.api.env import Env
 from pve.api.schema import APIError
+from pve.cluster.cache import read_parsed
 
+USER_CFG = "user.cfg"
 TOKEN_CFG = "priv/token.cfg"
 
 #: calls answered without credentials (HTTPServer.pm's list)
@@ -95,15 +96,10 @@ def load_public_keys(client):
     return tickets.load_authkeys(client, private=False)
 
 
-@defer.inlineCallbacks
 def read_user_cfg(client):
-    try:
-        raw = yield client.read("user.cfg")
-    except OSError as e:
-        if e.errno != errno.ENOENT:
-            raise
-        raw = b""
-    return usercfg.parse_user_cfg(raw)[0]
+    """The parsed ``user.cfg`` (shared while it is unchanged when *client*
+    caches: do not modify it)."""
+    return read_parsed(client, USER_CFG, usercfg.parsed_user_cfg)
 
 
 def check_user_enabled(cfg, userid, now):
@@ -117,13 +113,7 @@ def check_user_enabled(cfg, userid, now):
 @defer.inlineCallbacks
 def read_token_checker(client, tokenid, secret):
     """Whether *secret* is *tokenid*'s, from ``priv/token.cfg`` (root)."""
-    try:
-        raw = yield client.read(TOKEN_CFG)
-    except OSError as e:
-        if e.errno != errno.ENOENT:
-            raise
-        raw = b""
-    tokens, _ = tokencfg.parse_token_cfg(raw)
+    tokens = yield read_parsed(client, TOKEN_CFG, tokencfg.parsed_token_cfg)
     return tokencfg.verify_secret(tokens, tokenid, secret)
 
 
@@ -173,12 +163,14 @@ class Authenticator:
     @defer.inlineCallbacks
     def _csrf(self, username, token, now):
         try:
-            www_key = yield self.cfs.read(csrf.WWW_KEY)
+            secret = yield read_parsed(self.cfs, csrf.WWW_KEY,
+                                       csrf.parsed_www_key)
         except OSError:
+            secret = None
+        if secret is None:
             raise AuthError("Permission denied - invalid csrf token")
         try:
-            csrf.verify_csrf_token(csrf.csrf_secret(www_key), username,
-                                   token or "", now)
+            csrf.verify_csrf_token(secret, username, token or "", now)
         except csrf.CSRFError as e:
             raise AuthError(str(e))
 

@@ -16,6 +16,7 @@ from twisted.internet import defer
 
 from pve.access import permissions, usercfg
 from pve.api.schema import APIError
+from pve.cluster.cache import read_parsed
 
 
 @dataclass
@@ -47,13 +48,15 @@ class Env:
 
     @defer.inlineCallbacks
     def user_config(self):
-        """The parsed ``user.cfg`` (read once per request)."""
+        """The parsed ``user.cfg`` (read once per request; with a caching
+        client, shared until the file changes: never modify it, use
+        ``pve.api.access.read_user_cfg`` for a copy to change)."""
         if "usercfg" not in self.cache:
             try:
-                raw = yield self.cfs.read("user.cfg")
+                cfg = yield read_parsed(self.cfs, "user.cfg",
+                                        usercfg.parsed_user_cfg)
             except OSError:
-                raw = b""
-            cfg, _warnings = usercfg.parse_user_cfg(raw)
+                cfg = usercfg.parsed_user_cfg(None)
             self.cache["usercfg"] = cfg
         return self.cache["usercfg"]
 

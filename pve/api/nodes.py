@@ -150,6 +150,19 @@ def node_status():
     }
 
 
+def node_stats():
+    """What ``/nodes`` and ``/cluster/resources`` show of this machine:
+    the part of :func:`node_status` they need, without ``cpuinfo`` and
+    the rest (read for every such request)."""
+    uptime = float(_read(os.path.join(PROC, "uptime")).split()[0])
+    mem = meminfo(_read(os.path.join(PROC, "meminfo")))
+    cpu, _wait = sample_cpu()
+    rootfs = df("/")
+    return {"uptime": int(uptime), "cpu": cpu, "maxcpu": os.cpu_count() or 1,
+            "mem": mem["memused"], "maxmem": mem["memtotal"],
+            "disk": rootfs["used"], "maxdisk": rootfs["total"]}
+
+
 def fingerprint(pem):
     """SHA-256 fingerprint of a PEM certificate, ``AB:CD:...``."""
     cert = x509.load_pem_x509_certificate(pem)
@@ -167,11 +180,7 @@ def node_entry(env, node, members):
              "status": "online" if online else "offline"}
     can_audit = yield env.check("/nodes/" + node, ["Sys.Audit"], noerr=True)
     if node == env.nodename and can_audit:
-        status = node_status()
-        entry.update(uptime=status["uptime"], cpu=status["cpu"],
-                     maxcpu=status["cpuinfo"]["cpus"],
-                     mem=status["memory"]["used"], maxmem=status["memory"]["total"],
-                     disk=status["rootfs"]["used"], maxdisk=status["rootfs"]["total"])
+        entry.update(node_stats())
     return entry
 
 

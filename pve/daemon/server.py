@@ -24,6 +24,14 @@ class DaemonProtocol(amp.AMP):
         super().__init__()
         self.daemon = factory
 
+    def connectionMade(self):
+        super().connectionMade()
+        self.daemon.connections.add(self)
+
+    def connectionLost(self, reason):
+        self.daemon.connections.discard(self)
+        super().connectionLost(reason)
+
     @commands.CallAPI.responder
     def call_api(self, method, path, params, auth, client_ip=None):
         d = self.daemon.call(method, path, params or {},
@@ -34,13 +42,15 @@ class DaemonProtocol(amp.AMP):
 
     @commands.VerifyToken.responder
     def verify_token(self, tokenid, secret):
-        d = authmod.read_token_checker(self.daemon.cfs, tokenid, secret)
+        d = self.daemon.verify_token(tokenid, secret)
         d.addErrback(lambda f: log.failure("token check failed", f) or False)
         return d.addCallback(lambda ok: {"ok": bool(ok)})
 
 
 class DaemonFactory(protocol.Factory):
-    """Serves the API *registry* with root's access to *cfs*."""
+    """Serves the API *registry* with root's access to *cfs* (when it is
+    a :class:`~pve.cluster.cache.CachedClient`, each call starts with its
+    ``refresh``)."""
 
     def __init__(self, registry, cfs, reactor, paths, nodename, clock=None):
         self.registry = registry
@@ -50,14 +60,31 @@ class DaemonFactory(protocol.Factory):
         self.paths = paths
         self.nodename = nodename
         self.authenticator = authmod.Authenticator(cfs, self.clock)
+        self.connections = set()
 
     def buildProtocol(self, addr):
         return DaemonProtocol(self)
+
+    def close_connections(self):
+        """Drop every client connection (when the daemon stops)."""
+        for proto in list(self.connections):
+            proto.transport.loseConnection()
+
+    def _refresh(self):
+        refresh = getattr(self.cfs, "refresh", None)
+        return refresh() if refresh is not None else defer.succeed(None)
+
+    @defer.inlineCallbacks
+    def verify_token(self, tokenid, secret):
+        yield self._refresh()
+        ok = yield authmod.read_token_checker(self.cfs, tokenid, secret)
+        return ok
 
     @defer.inlineCallbacks
     def call(self, method, path, params, creds, client_ip=None):
         """Fires with a :class:`~pve.api.rest.Result`."""
         try:
+            yield self._refresh()
             cfg = yield authmod.read_user_cfg(self.cfs)
             caller = yield self.authenticator.authenticate(
                 method, path, creds, cfg)

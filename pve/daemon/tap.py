@@ -20,6 +20,10 @@ log = Logger()
 DEFAULT_LISTEN = "tcp:85:interface=127.0.0.1"
 CONNECT_ATTEMPTS = 60
 
+#: what pvedaemon reads for every call, kept by its CachedClient
+HOT_PATHS = ("user.cfg", "domains.cfg", "authkey.pub", "authkey.pub.old",
+             "pve-www.key", "priv/token.cfg", "priv/authkey.key")
+
 
 class Options(usage.Options):
     synopsis = "[options]"
@@ -99,21 +103,24 @@ class DaemonService(StartingService):
         self.registry = registry
         self.port = None
         self.cfs = None
+        self.factory = None
         self.ready = None
 
     @defer.inlineCallbacks
     def _start(self):
+        from pve.cluster.cache import CachedClient
         from pve.daemon.server import DaemonFactory
         paths = pvepaths.current()
         nodename = self.options["nodename"]
         self.cfs = yield connect_cfs(self.reactor, self.options["pmxcfs"])
         yield ensure_node_files(self.cfs, nodename, self.reactor)
         registry = self.registry or default_registry()
-        factory = DaemonFactory(registry, self.cfs, self.reactor, paths,
-                                nodename)
+        factory = DaemonFactory(registry, CachedClient(self.cfs, HOT_PATHS),
+                                self.reactor, paths, nodename)
         endpoint = endpoints.serverFromString(self.reactor,
                                               self.options["listen"])
         self.port = yield endpoint.listen(factory)
+        self.factory = factory
         log.info("pvedaemon listening on {listen} (node {node})",
                  listen=self.options["listen"], node=nodename)
         return self.port
@@ -124,6 +131,9 @@ class DaemonService(StartingService):
         if self.port is not None:
             yield self.port.stopListening()
             self.port = None
+        if self.factory is not None:
+            self.factory.close_connections()
+            self.factory = None
         if self.cfs is not None:
             yield self.cfs.close()
             self.cfs = None

@@ -12,8 +12,9 @@ import json
 import re
 from urllib.parse import unquote_to_bytes
 
-from twisted.internet import defer, endpoints, task
+from twisted.internet import defer, endpoints, error, task
 from twisted.protocols import amp
+from twisted.python.failure import Failure
 from twisted.web import resource, server
 
 from pve.api import apidata, formatters, rest
@@ -142,22 +143,82 @@ def client_ip(request):
 
 # -- pvedaemon ----------------------------------------------------------------
 
+class _DaemonLink(amp.AMP):
+    """The connection of a :class:`DaemonClient`; tells it when lost."""
+
+    def __init__(self, owner):
+        super().__init__()
+        self.owner = owner
+        self.lost = defer.Deferred()
+
+    def connectionLost(self, reason):
+        super().connectionLost(reason)
+        self.owner._lost(self)
+        self.lost.callback(None)
+
+
 class DaemonClient:
-    """Calls pvedaemon over AMP at a client endpoint *description*, one
-    connection per call (as Proxmox does for localhost)."""
+    """Calls pvedaemon over AMP at a client endpoint *description*.
+
+    One connection carries every call (AMP runs them side by side); it is
+    made on first use and made again on the next call after it is lost,
+    so a restarted pvedaemon is reached again.  A call that was sent on a
+    connection lost before it answered is sent once more on a new one if
+    it cannot change anything (``GET``, token checks); other calls fail
+    with Proxmox's "unable to connect to pvedaemon" 500.
+    """
 
     def __init__(self, reactor, description="tcp:127.0.0.1:85"):
         self.reactor = reactor
         self.description = description
+        self._proto = None
+        self._waiting = []
+        self._closed = False
+
+    def _connect(self):
+        if self._closed:
+            return defer.fail(RuntimeError("pvedaemon client closed"))
+        if self._proto is not None:
+            return defer.succeed(self._proto)
+        d = defer.Deferred()
+        self._waiting.append(d)
+        if len(self._waiting) == 1:
+            endpoint = endpoints.clientFromString(self.reactor,
+                                                  self.description)
+            endpoints.connectProtocol(endpoint, _DaemonLink(self)).addBoth(
+                self._connected)
+        return d
+
+    def _connected(self, result):
+        waiting, self._waiting = self._waiting, []
+        if isinstance(result, _DaemonLink):
+            if self._closed:
+                result.transport.loseConnection()
+                result = Failure(RuntimeError("pvedaemon client closed"))
+            elif result.transport.connected:
+                self._proto = result
+        for d in waiting:
+            if isinstance(result, Failure):
+                d.errback(result)
+            else:
+                d.callback(result)
+
+    def _lost(self, proto):
+        if self._proto is proto:
+            self._proto = None
 
     @defer.inlineCallbacks
-    def _call(self, command, **kw):
-        endpoint = endpoints.clientFromString(self.reactor, self.description)
-        proto = yield endpoints.connectProtocol(endpoint, amp.AMP())
+    def _call(self, command, retry=False, **kw):
+        reused = self._proto is not None
+        proto = yield self._connect()
         try:
             result = yield proto.callRemote(command, **kw)
-        finally:
-            proto.transport.loseConnection()
+        except error.ConnectionClosed:
+            if not (reused and retry):
+                raise
+            log.info("pvedaemon connection lost, calling again")
+            proto = yield self._connect()
+            result = yield proto.callRemote(command, **kw)
         return result
 
     @defer.inlineCallbacks
@@ -165,8 +226,9 @@ class DaemonClient:
         """Fires with a :class:`~pve.api.rest.Result`."""
         try:
             answer = yield self._call(
-                commands.CallAPI, method=method, path=path, params=params,
-                auth=creds.to_dict(), client_ip=client_ip)
+                commands.CallAPI, retry=(method == "GET"), method=method,
+                path=path, params=params, auth=creds.to_dict(),
+                client_ip=client_ip)
         except Exception as e:
             log.warn("pvedaemon call failed: {error}", error=e)
             return rest.Result.from_error(APIError(
@@ -174,8 +236,19 @@ class DaemonClient:
         return rest.Result.from_wire(answer["status"], answer["body"])
 
     def verify_token(self, tokenid, secret):
-        d = self._call(commands.VerifyToken, tokenid=tokenid, secret=secret)
+        d = self._call(commands.VerifyToken, retry=True, tokenid=tokenid,
+                       secret=secret)
         return d.addCallback(lambda r: r["ok"])
+
+    def close(self):
+        """Drop the connection and refuse further calls; fires once the
+        connection is gone."""
+        self._closed = True
+        proto, self._proto = self._proto, None
+        if proto is None or not proto.transport.connected:
+            return defer.succeed(None)
+        proto.transport.loseConnection()
+        return proto.lost
 
 
 # -- pages --------------------------------------------------------------------
@@ -292,6 +365,10 @@ class ProxyResource(resource.Resource):
             _header(request, b"cookie"), _header(request, b"authorization"),
             _header(request, b"csrfpreventiontoken"))
         try:
+            refresh = getattr(self.cfs, "refresh", None)
+            if refresh is not None:
+                # as Proxmox's cfs_update: see what changed since the last
+                yield refresh()
             cfg = yield authmod.read_user_cfg(self.cfs)
             caller = yield self.authenticator.authenticate(
                 method, rel_uri, creds, cfg)

@@ -29,6 +29,11 @@ log = Logger()
 DEFAULT_PORT = 8006
 DEFAULT_DAEMON = "tcp:127.0.0.1:85"
 
+#: what pveproxy reads for every request, kept by its CachedClient
+#: (``priv/`` is root's: pvedaemon checks token secrets)
+HOT_PATHS = ("user.cfg", "domains.cfg", "authkey.pub", "authkey.pub.old",
+             "pve-www.key")
+
 
 class Options(usage.Options):
     synopsis = "[options]"
@@ -130,6 +135,7 @@ class ProxyService(StartingService):
         self.port = None
         self.cfs = None
         self.ready = None
+        self.daemon = None
         self._unwatch = None
 
     def privilegedStartService(self):
@@ -153,6 +159,7 @@ class ProxyService(StartingService):
 
     @defer.inlineCallbacks
     def _start(self):
+        from pve.cluster.cache import CachedClient
         from pve.daemon.tap import connect_cfs, default_registry
         from pve.proxy import server
         node = self.options["nodename"]
@@ -161,10 +168,12 @@ class ProxyService(StartingService):
         self._unwatch = yield self.cfs.watch("nodes/%s/" % node,
                                              self._changed)
         registry = self.registry or default_registry()
-        daemon = server.DaemonClient(self.reactor, self.options["daemon"])
+        self.daemon = server.DaemonClient(self.reactor,
+                                          self.options["daemon"])
         self.site.resource = server.ProxyResource(
-            registry, self.cfs, self.reactor, pvepaths.current(), node,
-            daemon=daemon, auth_delay=self.options["auth-delay"])
+            registry, CachedClient(self.cfs, HOT_PATHS), self.reactor,
+            pvepaths.current(), node, daemon=self.daemon,
+            auth_delay=self.options["auth-delay"])
         log.info("pveproxy ready (node {node})", node=node)
 
     @defer.inlineCallbacks
@@ -195,6 +204,9 @@ class ProxyService(StartingService):
         if self.port is not None:
             yield self.port.stopListening()
             self.port = None
+        if self.daemon is not None:
+            yield self.daemon.close()
+            self.daemon = None
         if self.cfs is not None:
             yield self.cfs.close()
             self.cfs = None

@@ -87,3 +87,69 @@ class CacheTests(unittest.TestCase):
         yield self.cache.refresh()
         data = yield self.cache.read("authkey.pub")
         self.assertEqual(data, b"key")
+
+    @defer.inlineCallbacks
+    def test_read_in_flight_during_a_drop_not_kept(self):
+        gate = defer.Deferred()
+        real_read = self.counting.read
+
+        def slow_read(path):
+            d = real_read(path)
+            return gate.addCallback(lambda _: d)
+        yield self.cache.refresh()
+        self.counting.read = slow_read
+        pending = self.cache.read("user.cfg")
+        # meanwhile user.cfg changes and another request refreshes
+        self.cfs.write_file("user.cfg", b"user:d@pve:1:0:::::\n")
+        yield self.cache.refresh()
+        gate.callback(None)
+        old = yield pending
+        self.assertEqual(old, b"user:a@pve:1:0:::::\n")
+        self.counting.read = real_read
+        data = yield self.cache.read("user.cfg")
+        self.assertEqual(data, b"user:d@pve:1:0:::::\n")
+
+    @defer.inlineCallbacks
+    def test_lock_refreshes(self):
+        yield self.cache.refresh()
+        yield self.cache.read("user.cfg")
+        self.cfs.write_file("user.cfg", b"user:e@pve:1:0:::::\n")
+        yield self.cache.lock("file-user_cfg")
+        try:
+            data = yield self.cache.read("user.cfg")
+        finally:
+            yield self.cache.unlock("file-user_cfg")
+        self.assertEqual(data, b"user:e@pve:1:0:::::\n")
+
+    @defer.inlineCallbacks
+    def test_unchanged_file_not_parsed_again(self):
+        calls = []
+
+        def parser(data, mtime):
+            calls.append(data)
+            return object()
+
+        yield self.cache.refresh()
+        a = yield self.cache.read_parsed("user.cfg", parser)
+        self.cfs.write_file("storage.cfg", b"dir: local\n")
+        yield self.cache.refresh()
+        b = yield self.cache.read_parsed("user.cfg", parser)
+        self.assertIs(a, b)
+        self.assertEqual(self.counting.reads, 2)
+        self.clock.advance(10)
+        self.cfs.write_file("user.cfg", b"user:f@pve:1:0:::::\n")
+        yield self.cache.refresh()
+        c = yield self.cache.read_parsed("user.cfg", parser)
+        self.assertIsNot(c, a)
+        self.assertEqual(len(calls), 2)
+
+    @defer.inlineCallbacks
+    def test_read_parsed_with_a_plain_client(self):
+        from pve.cluster.cache import read_parsed
+        got = yield read_parsed(self.direct, "user.cfg",
+                                lambda data, mtime: (data, mtime))
+        self.assertEqual(got, (b"user:a@pve:1:0:::::\n",
+                               self.cfs.stat("user.cfg").mtime))
+        missing = yield read_parsed(self.direct, "authkey.pub",
+                                    lambda data, mtime: (data, mtime))
+        self.assertEqual(missing, (None, None))

@@ -9,23 +9,40 @@ from twisted.internet import defer, endpoints, reactor, task, threads
 from twisted.logger import globalLogPublisher
 from twisted.trial import unittest
 
+from pve.cluster.cache import CachedClient
 from pve.cluster.client import IPCClient
+from pve.daemon import tap as daemon_tap
 from pve.daemon.server import DaemonFactory
 from pve.proxy import config, server, tls
-from tests.proxy.node import NODE, Node, https, make_registry
+from pve.proxy import tap as proxy_tap
+from tests.proxy.node import (NODE, TOKEN_CFG, USER_CFG, Node, https,
+                              make_registry)
 
 COOKIE = "PVEAuthCookie"
 
 
 @defer.inlineCallbacks
-def start_daemon(testcase, node):
-    """pvedaemon on a free loopback port; fires with its client
-    description."""
-    factory = DaemonFactory(make_registry("daemon"), node.client, reactor,
-                            node.paths, NODE)
-    ep = endpoints.TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1")
+def start_daemon(testcase, node, port_number=0, stoppers=None,
+                 factories=None):
+    """pvedaemon on a free loopback port (or *port_number*), reading
+    pmxcfs through a CachedClient as the daemon does; fires with its
+    client description.  *stoppers* (a list) gets a function that stops
+    it as a pvedaemon exit does (port closed, connections dropped)."""
+    factory = DaemonFactory(make_registry("daemon"),
+                            CachedClient(node.client, daemon_tap.HOT_PATHS),
+                            reactor, node.paths, NODE)
+    ep = endpoints.TCP4ServerEndpoint(reactor, port_number,
+                                      interface="127.0.0.1")
     port = yield ep.listen(factory)
-    testcase.addCleanup(port.stopListening)
+
+    def stop():
+        factory.close_connections()
+        return port.stopListening()
+    testcase.addCleanup(stop)
+    if stoppers is not None:
+        stoppers.append(stop)
+    if factories is not None:
+        factories.append(factory)
     return "tcp:127.0.0.1:%d" % port.getHost().port
 
 
@@ -34,8 +51,11 @@ def start_proxy(testcase, node, daemon=None, clock=None, auth_delay=0,
                 settings_text=""):
     cfs = yield IPCClient.connect(reactor, node.ipc)
     testcase.addCleanup(cfs.close)
+    cfs = CachedClient(cfs, proxy_tap.HOT_PATHS)
     settings = config.parse(settings_text)[0]
     daemon_client = server.DaemonClient(reactor, daemon) if daemon else None
+    if daemon_client is not None:
+        testcase.addCleanup(daemon_client.close)
     res = server.ProxyResource(make_registry("proxy"), cfs, reactor,
                                node.paths, NODE, daemon=daemon_client,
                                clock=clock, auth_delay=auth_delay)
@@ -226,6 +246,107 @@ class ProxyTests(unittest.TestCase):
             "POST", "/api2/json/nodes/node1/secret", headers, b"value=-1")
         self.assertEqual(status, 400)
         self.assertIn("value", json.loads(body)["errors"])
+
+    # -- caches and the pvedaemon link -------------------------------------
+
+    @defer.inlineCallbacks
+    def test_user_change_by_another_client_seen_next_request(self):
+        status, _, _, _ = yield self.request(
+            "GET", "/api2/json/version", self.auth("alice@pve"))
+        self.assertEqual(status, 200)
+        # pveum (or another node) disables alice: the next request knows
+        yield self.node.client.write("user.cfg", USER_CFG.replace(
+            b"user:alice@pve:1:", b"user:alice@pve:0:"))
+        status, reason, _, _ = yield self.request(
+            "GET", "/api2/json/version", self.auth("alice@pve"))
+        self.assertEqual((status, reason),
+                         (401, "user 'alice@pve' is disabled"))
+        # and a new ACL is used by both daemons at once
+        status, _, _, _ = yield self.request(
+            "GET", "/api2/json/nodes/node1/secret", self.auth("bob@pve"))
+        self.assertEqual(status, 200)
+        yield self.node.client.write("user.cfg", USER_CFG.replace(
+            b"acl:1:/nodes:bob@pve:PVEAuditor:", b""))
+        status, reason, _, _ = yield self.request(
+            "GET", "/api2/json/nodes/node1/secret", self.auth("bob@pve"))
+        self.assertEqual((status, reason), (
+            403, "Permission check failed (/nodes/node1, Sys.Audit)"))
+
+    @defer.inlineCallbacks
+    def test_deleted_token_secret_not_accepted(self):
+        headers = self.token("alice@pve!full",
+                             "22222222-2222-4222-8222-222222222222")
+        for _ in range(2):
+            status, _, _, _ = yield self.request(
+                "GET", "/api2/json/version", headers)
+            self.assertEqual(status, 200)
+        yield self.node.client.write("priv/token.cfg", TOKEN_CFG.replace(
+            b"alice@pve!full 22222222-2222-4222-8222-222222222222\n", b""))
+        status, reason, _, _ = yield self.request(
+            "GET", "/api2/json/version", headers)
+        self.assertEqual((status, reason), (401, "invalid token value!"))
+
+    @defer.inlineCallbacks
+    def test_new_auth_key_used_next_request(self):
+        from pve.access import tickets
+        from tests.proxy.node import keygen
+        status, _, _, _ = yield self.request(
+            "GET", "/api2/json/version", self.auth("alice@pve"))
+        self.assertEqual(status, 200)
+        new = keygen(2048)
+        while new.private_numbers() == self.node.keys.private \
+                .private_numbers():
+            new = keygen(2048)
+        for path, data in tickets.rotation_files(new, None):
+            yield self.node.client.write(path, data)
+        status, _, _, _ = yield self.request(
+            "GET", "/api2/json/version", self.auth("alice@pve", key=new))
+        self.assertEqual(status, 200)
+        status, reason, _, _ = yield self.request(
+            "GET", "/api2/json/version", self.auth("alice@pve"))
+        self.assertEqual((status, reason),
+                         (401, "permission denied - invalid PVE ticket"))
+
+    @defer.inlineCallbacks
+    def test_pvedaemon_restart(self):
+        node = yield Node.setup(self)
+        stoppers = []
+        daemon = yield start_daemon(self, node, stoppers=stoppers)
+        port_number = int(daemon.rsplit(":", 1)[1])
+        proxy = yield start_proxy(self, node, daemon)
+        self.node = node
+        get = ("GET", "/api2/json/nodes/node1/secret", self.auth("bob@pve"))
+        post = ("POST", "/api2/json/nodes/node1/secret",
+                self.auth("root@pam", csrf=True), b"value=3")
+        status, _, _, _ = yield self.request(*get, port=proxy)
+        self.assertEqual(status, 200)
+        yield stoppers.pop()()
+        status, reason, _, _ = yield self.request(*post, port=proxy)
+        self.assertEqual(status, 500)
+        self.assertTrue(reason.startswith("unable to connect to pvedaemon"),
+                        reason)
+        yield start_daemon(self, node, port_number, stoppers)
+        for method, path, headers, *body in (post, get, post):
+            status, _, _, body = yield self.request(method, path, headers,
+                                                    *body, port=proxy)
+            self.assertEqual(status, 200)
+        # one connection carries the calls
+        status, _, _, _ = yield self.request(*post, port=proxy)
+        self.assertEqual(status, 200)
+
+    @defer.inlineCallbacks
+    def test_one_daemon_connection(self):
+        node = yield Node.setup(self)
+        factories = []
+        daemon = yield start_daemon(self, node, factories=factories)
+        proxy = yield start_proxy(self, node, daemon)
+        self.node = node
+        for _ in range(3):
+            status, _, _, _ = yield self.request(
+                "GET", "/api2/json/nodes/node1/secret", self.auth("bob@pve"),
+                port=proxy)
+            self.assertEqual(status, 200)
+            self.assertEqual(len(factories[0].connections), 1)
 
     # -- API tokens -------------------------------------------------------
 
