@@ -170,3 +170,57 @@ def _html_page(body, code, message, endpoint, path, children):
     return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
             f"<title>{title}</title></head><body>"
             f"{_el('nav', nav)}<main>{''.join(parts)}</main></body></html>\n")
+
+
+LOGIN_SCRIPT = """
+async function realms() {
+  const select = document.getElementById('realm');
+  try {
+    const r = await fetch('/api2/json/access/domains');
+    const list = (await r.json()).data || [];
+    select.innerHTML = '';
+    for (const d of list) {
+      const o = document.createElement('option');
+      o.value = d.realm; o.textContent = d.comment ? d.realm + ' (' + d.comment + ')' : d.realm;
+      if (d.default) o.selected = true;
+      select.appendChild(o);
+    }
+  } catch (e) { /* keep the built-in pam/pve choices */ }
+}
+async function login(ev) {
+  ev.preventDefault();
+  const form = new URLSearchParams(new FormData(ev.target));
+  const r = await fetch('/api2/extjs/access/ticket', {method: 'POST', body: form});
+  const res = await r.json();
+  if (!res.success) {
+    document.getElementById('error').textContent = res.message || 'login failed';
+    return;
+  }
+  document.cookie = 'PVEAuthCookie=' + encodeURIComponent(res.data.ticket) +
+    '; path=/; secure; samesite=strict';
+  window.location.reload();
+}
+realms();
+document.getElementById('login').addEventListener('submit', login);
+"""
+
+
+def login_page(message="Login Required"):
+    """The page the html format answers without a valid ticket: a login
+    form that gets a ticket from ``/api2/extjs/access/ticket`` and keeps it
+    in the ``PVEAuthCookie`` cookie, as Proxmox's pages do."""
+    form = (
+        "<form id=\"login\">"
+        "<label>User name <input name=\"username\" autocomplete=\"username\""
+        " required></label> "
+        "<label>Password <input name=\"password\" type=\"password\""
+        " autocomplete=\"current-password\" required></label> "
+        "<label>Realm <select id=\"realm\" name=\"realm\">"
+        "<option value=\"pam\">pam</option><option value=\"pve\">pve</option>"
+        "</select></label> "
+        "<button type=\"submit\">Login</button></form>"
+        "<p id=\"error\" class=\"alert\"></p>")
+    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+            f"<title>{html.escape(message)}</title></head><body>"
+            f"<h1>{html.escape(message)}</h1>{form}"
+            f"<script>{LOGIN_SCRIPT}</script></body></html>\n").encode("utf-8")

@@ -97,3 +97,15 @@ class HTMLTests(unittest.TestCase):
                          path="/api2/html/nodes")
         self.assertEqual(r.code, 400)
         self.assertIn("Error 400: Parameter verification failed.", r.body.decode())
+
+
+class LoginPageTests(unittest.TestCase):
+    def test_form_and_script(self):
+        from pve.api.formatters import login_page
+        page = login_page().decode()
+        self.assertIn("<title>Login Required</title>", page)
+        for field in ('name="username"', 'name="password"', 'name="realm"'):
+            self.assertIn(field, page)
+        self.assertIn("/api2/extjs/access/ticket", page)
+        self.assertIn("PVEAuthCookie=", page)
+        self.assertIn("/api2/json/access/domains", page)
