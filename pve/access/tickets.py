@@ -89,12 +89,25 @@ AuthKeys.__new__.__defaults__ = (None,) * 5
 
 # -- signing ----------------------------------------------------------------
 
+#: signatures found valid: ``(id(key), signature, message) -> key``
+#: (the key kept so an id is never reused while its entry lives); an
+#: RSA verification costs more than the rest of a cached API call
+_VERIFIED = {}
+_VERIFIED_MAX = 4096
+
+
 def _signature_ok(public_key, signature, message):
+    memo = (id(public_key), signature, message)
+    if _VERIFIED.get(memo) is public_key:
+        return True
     try:
         public_key.verify(signature, message, padding.PKCS1v15(),
                           hashes.SHA1())
     except (InvalidSignature, ValueError):
         return False
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[memo] = public_key
     return True
 
 
@@ -326,6 +339,23 @@ _PARSERS = {path: _key_parser(path, loader) for path, loader in (
 
 def _read(client, path):
     return read_parsed(client, path, _PARSERS[path])
+
+
+def cached_public_keys(client):
+    """The :class:`AuthKeys` without the private key if *client* (a
+    :class:`~pve.cluster.cache.CachedClient`) has both public keys parsed
+    already, else ``None``: no Deferred on the hot path."""
+    cached = getattr(client, "cached_parsed", None)
+    if cached is None:
+        return None
+    pub = cached(AUTHKEY_PUB, _PARSERS[AUTHKEY_PUB])
+    old = cached(AUTHKEY_PUB_OLD, _PARSERS[AUTHKEY_PUB_OLD])
+    if pub is None or old is None:
+        return None
+    public, mtime = pub
+    old, old_mtime = old
+    return AuthKeys(None, public, mtime if public else None, old,
+                    old_mtime if old else None)
 
 
 @defer.inlineCallbacks

@@ -132,22 +132,32 @@ class Authenticator:
                 return read_token_checker(self.cfs, tokenid, secret)
         self.token_checker = token_checker
 
-    @defer.inlineCallbacks
     def authenticate(self, method, rel_uri, creds, cfg=None):
         """Fires with an :class:`Auth`, or fails with AuthError.
-        *cfg* (a parsed user.cfg) saves a read."""
+        *cfg* (a parsed user.cfg) saves a read.  With everything cached,
+        the Deferred has fired already (no generator on the hot path)."""
         if not require_auth(method, rel_uri):
-            return Auth(credentials=creds)
-        now = int(self.clock.seconds())
+            return defer.succeed(Auth(credentials=creds))
         if cfg is None:
-            cfg = yield read_user_cfg(self.cfs)
+            return read_user_cfg(self.cfs).addCallback(
+                lambda cfg: self.authenticate(method, rel_uri, creds, cfg))
+        now = int(self.clock.seconds())
         if creds.api_token:
-            tokenid = yield self._token(cfg, creds.api_token, now)
-            user = split_tokenid(tokenid)[0]
-            return Auth(user, tokenid, creds)
+            return self._token(cfg, creds.api_token, now).addCallback(
+                lambda tokenid: Auth(split_tokenid(tokenid)[0], tokenid,
+                                     creds))
         if not creds.ticket:
-            raise AuthError("No ticket")
-        keys = yield load_public_keys(self.cfs)
+            return defer.fail(AuthError("No ticket"))
+        keys = tickets.cached_public_keys(self.cfs)
+        if keys is None:
+            return load_public_keys(self.cfs).addCallback(
+                self._ticket, method, rel_uri, creds, cfg, now)
+        try:
+            return self._ticket(keys, method, rel_uri, creds, cfg, now)
+        except Exception:
+            return defer.fail()
+
+    def _ticket(self, keys, method, rel_uri, creds, cfg, now):
         try:
             info = tickets.verify_ticket(keys, creds.ticket, now)
         except tickets.TicketError as e:
@@ -156,9 +166,11 @@ class Authenticator:
             raise AuthError("No ticket")
         if info.username is not None:
             check_user_enabled(cfg, info.username, now)
-        if method != "GET":
-            yield self._csrf(info.username, creds.csrf_token, now)
-        return Auth(info.username, None, creds, info.age)
+        auth = Auth(info.username, None, creds, info.age)
+        if method == "GET":
+            return defer.succeed(auth)
+        return self._csrf(info.username, creds.csrf_token, now).addCallback(
+            lambda _: auth)
 
     @defer.inlineCallbacks
     def _csrf(self, username, token, now):

@@ -55,33 +55,55 @@ class Result:
                    body.get("changes"), endpoint)
 
 
-@defer.inlineCallbacks
 def handle(registry, env, auth, method, rel_uri, params, privileged=True):
-    """Fires with a :class:`Result` (errors included, never fails)."""
-    endpoint = None
+    """Fires with a :class:`Result` (errors included, never fails).
+    Plain callbacks, no generator: when user.cfg is at hand and the
+    handler answers at once, so does this."""
     try:
         route = registry.resolve(method, rel_uri)
-        endpoint = route.endpoint
+    except Exception as e:
+        return defer.succeed(Result.from_error(e))
+    endpoint = route.endpoint
+    try:
         merged = route.merge(params or {})
         if auth.tokenid and not endpoint.allowtoken:
             raise permcheck.perm_error(
                 "URI '%s' not available with API token, need proper "
                 "ticket.\n" % rel_uri)
-        cfg = yield env.user_config()
-        perms = endpoint.permissions or None
-        permcheck.check_api2_permissions(cfg, perms, auth.auth_id, merged)
-        node = route.proxy_node(merged, env)
-        if node is not None and node not in ("localhost", env.nodename):
-            return Result(forward=node, endpoint=endpoint)
-        if route.protected and not privileged:
-            return Result(forward="daemon", endpoint=endpoint)
-        checked = route.check(merged)
-        value = yield endpoint.call(env, checked)
-        data, attributes = unwrap(value)
+        cfg = env.cache.get("usercfg")
+        if cfg is None:
+            d = env.user_config()
+        else:
+            d = defer.succeed(cfg)
+        d.addCallback(_permitted, route, endpoint, env, auth, merged,
+                      privileged)
     except Exception as e:
-        return Result.from_error(e, endpoint)
+        return defer.succeed(Result.from_error(e, endpoint))
+    return d.addErrback(_failed, endpoint)
+
+
+def _permitted(cfg, route, endpoint, env, auth, merged, privileged):
+    perms = endpoint.permissions or None
+    permcheck.check_api2_permissions(cfg, perms, auth.auth_id, merged)
+    node = route.proxy_node(merged, env)
+    if node is not None and node not in ("localhost", env.nodename):
+        return Result(forward=node, endpoint=endpoint)
+    if route.protected and not privileged:
+        return Result(forward="daemon", endpoint=endpoint)
+    checked = route.check(merged)
+    return endpoint.call(env, checked).addCallback(_done, endpoint)
+
+
+def _done(value, endpoint):
+    data, attributes = unwrap(value)
     return Result(200, data, total=attributes.get("total"),
                   changes=attributes.get("changes"), endpoint=endpoint)
+
+
+def _failed(failure, endpoint):
+    if not failure.check(Exception):
+        return failure
+    return Result.from_error(failure, endpoint)
 
 
 def unwrap(value):

@@ -6,11 +6,10 @@ conformance data (apidata.json), so clients that branch on ``version``
 ``repoid`` names our own code.
 """
 
-from twisted.internet import defer
-
 import pve
 from pve.api import decl_nodes
 from pve.api.tree import Routes
+from pve.cluster.cache import read_parsed
 
 PACKAGE = "pve-manager"
 VERSION = "9.0.0"
@@ -35,15 +34,24 @@ def datacenter_console(raw):
     return None
 
 
-@routes("/version")
-@defer.inlineCallbacks
-def get_version(env, params):
+def parsed_console(data, mtime):
+    """``read_parsed`` parser: the console of datacenter.cfg, or None."""
+    return datacenter_console(data or b"")
+
+
+def _no_console(failure):
+    failure.trap(OSError)
+    return None
+
+
+def _version(console):
     result = {"version": VERSION, "release": RELEASE, "repoid": REPOID}
-    try:
-        raw = yield env.cfs.read("datacenter.cfg")
-    except OSError:
-        raw = b""
-    console = datacenter_console(raw)
     if console:
         result["console"] = console
     return result
+
+
+@routes("/version")
+def get_version(env, params):
+    d = read_parsed(env.cfs, "datacenter.cfg", parsed_console)
+    return d.addErrback(_no_console).addCallback(_version)

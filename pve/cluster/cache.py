@@ -4,8 +4,9 @@ pveproxy and pvedaemon look at ``user.cfg``, the auth keys and the CSRF key
 for each API call.  :class:`CachedClient` wraps an ``ICfsClient``: the
 files named in *paths* are read once and parsed once per parser.  As
 Proxmox's daemons do with ``cfs_update``, each request starts with
-:meth:`refresh`, one call for pmxcfs's version: if anything changed since,
-the cache is dropped.  Writes made through the wrapper drop what they
+:meth:`refresh`, one call (``versions``) for the versions of those files:
+a file whose version changed since is dropped, the others are kept (writes
+to other files and cfs lock churn cost nothing).  Writes made through the wrapper drop what they
 touch at once, and taking a cfs lock refreshes (as Proxmox's ``cfs_lock``
 calls ``cfs_update``), so read-modify-write under a lock never starts from
 a stale copy.  Every other call goes straight through.
@@ -24,12 +25,25 @@ from twisted.internet import defer
 MISSING = object()
 
 
+def _enoent(failure):
+    """The OSError of *failure* (unwrapping ``FirstError``) if it is
+    ENOENT, else None."""
+    value = failure.value
+    if isinstance(value, defer.FirstError):
+        value = value.subFailure.value
+    if isinstance(value, OSError) and value.errno == errno.ENOENT:
+        return value
+    return None
+
+
 class CachedClient:
     def __init__(self, client, paths):
         self.client = client
         self.paths = frozenset(paths)
-        self._version = None
-        self._generation = 0    # bumped by every drop: late loads are not kept
+        self._order = sorted(self.paths)
+        self._versions = {}     # path -> its version at the last refresh
+        # bumped by every drop of a path: late loads of it are not kept
+        self._generations = dict.fromkeys(self.paths, 0)
         self._raw = {}          # path -> (data or MISSING, mtime)
         self._parsed = {}       # (path, parser) -> value
         self._previous = {}     # (path, parser) -> ((data, mtime), value)
@@ -37,80 +51,107 @@ class CachedClient:
     def __getattr__(self, name):
         return getattr(self.client, name)
 
-    def clear(self):
-        self._generation += 1
-        # a parsed value is kept aside: if its file is read back with the
-        # same contents and mtime, it is not parsed again
-        self._previous = {key: (self._raw[key[0]], value)
-                          for key, value in self._parsed.items()
-                          if key[0] in self._raw}
-        self._raw.clear()
-        self._parsed.clear()
+    def _drop(self, path):
+        self._generations[path] += 1
+        raw = self._raw.pop(path, None)
+        for key in [k for k in self._parsed if k[0] == path]:
+            value = self._parsed.pop(key)
+            if raw is not None:
+                # kept aside: if the file is read back with the same
+                # contents and mtime, it is not parsed again
+                self._previous[key] = (raw, value)
 
-    @defer.inlineCallbacks
+    def clear(self):
+        """Drop everything; the next :meth:`refresh` drops again."""
+        for path in self._order:
+            self._drop(path)
+        self._versions = {}
+
     def refresh(self):
-        """Drop the cache if pmxcfs changed since the last refresh."""
-        version = yield self.client.version()
-        if version != self._version:
-            self.clear()
-            self._version = version
+        """Drop the files whose version changed since the last refresh:
+        one ``versions`` call to pmxcfs."""
+        return self.client.versions(self._order).addCallback(self._compare)
+
+    def _compare(self, versions):
+        known = self._versions
+        for path in self._order:
+            version = versions.get(path)
+            if path not in known or known[path] != version:
+                self._drop(path)
+                known[path] = version
+        return None
 
     def _forget(self, *paths):
         for path in paths:
             if path in self.paths:
-                self._generation += 1
-                self._raw.pop(path, None)
-                for key in [k for k in self._parsed if k[0] == path]:
-                    del self._parsed[key]
+                self._drop(path)
 
-    @defer.inlineCallbacks
+    def cached_parsed(self, path, parser, default=None):
+        """The parsed value of *path* if it is cached, else *default*
+        (synchronous: lets callers skip Deferreds on a hit)."""
+        return self._parsed.get((path, parser), default)
+
     def _load(self, path):
         cached = self._raw.get(path)
         if cached is not None:
-            return cached
-        generation = self._generation
-        try:
-            data = yield self.client.read(path)
-            st = yield self.client.stat(path)
-            item = (data, st.mtime)
-        except OSError as e:
-            if e.errno != errno.ENOENT:
-                raise
-            item = (MISSING, None)
-        if generation == self._generation:
-            # nothing was dropped while we read: what we read is current
-            self._raw[path] = item
-        return item
+            return defer.succeed(cached)
+        generation = self._generations[path]
+        # both asked at once: one round trip
+        d = defer.gatherResults([self.client.read(path),
+                                 self.client.stat(path)],
+                                consumeErrors=True)
 
-    @defer.inlineCallbacks
+        def loaded(result):
+            data, st = result
+            return (data, st.mtime)
+
+        def failed(failure):
+            if _enoent(failure) is None:
+                if isinstance(failure.value, defer.FirstError):
+                    return failure.value.subFailure
+                return failure
+            return (MISSING, None)
+
+        def keep(item):
+            if generation == self._generations[path]:
+                # nothing was dropped while we read: what we read is current
+                self._raw[path] = item
+            return item
+        return d.addCallbacks(loaded, failed).addCallback(keep)
+
     def read(self, path):
         if path not in self.paths:
-            result = yield self.client.read(path)
-            return result
-        data, _mtime = yield self._load(path)
-        if data is MISSING:
-            raise OSError(errno.ENOENT, "No such file or directory", path)
-        return data
+            return self.client.read(path)
 
-    @defer.inlineCallbacks
+        def data(item):
+            if item[0] is MISSING:
+                raise OSError(errno.ENOENT, "No such file or directory", path)
+            return item[0]
+        return self._load(path).addCallback(data)
+
     def read_parsed(self, path, parser):
         """``parser(data_or_None, mtime)``, computed once per content."""
         if path not in self.paths:
-            value = yield _read_parsed(self.client, path, parser)
-            return value
+            return _read_parsed(self.client, path, parser)
         key = (path, parser)
-        if key in self._parsed:
-            return self._parsed[key]
-        generation = self._generation
-        data, mtime = yield self._load(path)
-        previous = self._previous.get(key)
-        if previous is not None and previous[0] == (data, mtime):
-            value = previous[1]
-        else:
-            value = parser(None if data is MISSING else data, mtime)
-        if generation == self._generation:
-            self._parsed[key] = value
-        return value
+        try:
+            return defer.succeed(self._parsed[key])
+        except KeyError:
+            pass
+        generation = self._generations[path]
+
+        def parse(item):
+            data, mtime = item
+            previous = self._previous.get(key)
+            if previous is not None and previous[0] == item:
+                value = previous[1]
+            else:
+                value = parser(None if data is MISSING else data, mtime)
+            if generation == self._generations[path]:
+                self._parsed[key] = value
+                self._previous.pop(key, None)
+            return value
+        return self._load(path).addCallback(parse)
 
     # writes through the wrapper drop what they touch, before and after
     def _changing(self, d, *paths):

@@ -348,6 +348,20 @@ class ConfigFS:
                         entry_mode(path, entry.is_dir), entry.size,
                         entry.mtime, entry.inode, entry.version)
 
+    def versions(self, paths):
+        """``{path: stat(path).version or None if it does not exist}``,
+        all under one hold of the lock."""
+        result = {}
+        with self.lock:
+            for path in paths:
+                try:
+                    result[path] = self.stat(path).version
+                except OSError as e:
+                    if e.errno not in (errno.ENOENT, errno.ENOTDIR):
+                        raise
+                    result[path] = None
+        return result
+
     # -- plug files and status ---------------------------------------------
 
     def plug(self, name):

@@ -52,6 +52,12 @@ class ICfsClient(Interface):
     def utime(path, mtime):
         """Set the mtime of *path*."""
 
+    def versions(paths):
+        """``{path: version}`` for each of *paths*: the version of its tree
+        entry (:attr:`~pve.cluster.cfs.Stat.version`, changed by every
+        change of the file, a rename onto it included), ``None`` if it does
+        not exist.  One call, however many paths."""
+
     def lock(name, timeout=10):
         """Acquire the cfs lock ``priv/lock/<name>`` as Proxmox's
         ``cfs_lock`` does: try ``mkdir``; while it exists ask to release an
@@ -157,6 +163,12 @@ class DirectClient:
 
     def utime(self, path, mtime):
         return self._void(path, self.cfs.utime, path, int(mtime))
+
+    def versions(self, paths):
+        try:
+            return defer.succeed(self.cfs.versions(paths))
+        except OSError as e:
+            return defer.fail(os_error(e.errno or errno.EIO, e.filename))
 
     # -- locks -------------------------------------------------------------
 
@@ -407,6 +419,10 @@ class IPCClient:
 
     def utime(self, path, mtime):
         return self._none(commands.Utime, path=path, mtime=int(mtime))
+
+    def versions(self, paths):
+        return self._result("versions", commands.Versions,
+                            paths=list(paths))
 
     def lock(self, name, timeout=10):
         return self._none(commands.Lock, name=name,

@@ -144,6 +144,16 @@ class Stat(CfsCommand):
                 (b"version", amp.Integer())]
 
 
+class Versions(CfsCommand):
+    """The version of each of *paths* (the tree entry's: it changes with
+    every change of that file, renames onto it included), ``None`` for a
+    path that does not exist; ``{path: version}``.  Like Proxmox's
+    ``cfs_update`` reading ``.version``: one call tells a cache which of
+    its files changed."""
+    arguments = [(b"paths", amp.ListOf(amp.Unicode()))]
+    response = [(b"versions", BigJSON())]
+
+
 class Utime(CfsCommand):
     arguments = [(b"path", amp.Unicode()), (b"mtime", amp.Integer())]
     response = []

@@ -194,6 +194,15 @@ class CfsServerProtocol(amp.AMP):
     def stat(self, path):
         return self.backend.stat(path).addCallback(lambda st: st._asdict())
 
+    @responder(commands.Versions, paths=())
+    def versions(self, paths):
+        # as a read of each: one path www-data may not read refuses it all
+        for path in paths:
+            if not self.readable(path):
+                raise os_error(errno.EACCES, path)
+        return self.backend.versions(paths).addCallback(
+            lambda v: {"versions": v})
+
     @responder(commands.Utime, write=True)
     def utime(self, path, mtime):
         return self.backend.utime(path, mtime).addCallback(lambda _: {})

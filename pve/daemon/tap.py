@@ -22,7 +22,8 @@ CONNECT_ATTEMPTS = 60
 
 #: what pvedaemon reads for every call, kept by its CachedClient
 HOT_PATHS = ("user.cfg", "domains.cfg", "authkey.pub", "authkey.pub.old",
-             "pve-www.key", "priv/token.cfg", "priv/authkey.key")
+             "pve-www.key", "datacenter.cfg", "priv/token.cfg",
+             "priv/authkey.key")
 
 
 class Options(usage.Options):

@@ -31,6 +31,7 @@ BASE_URI = "/api2"
 SERVER_NAME = b"pve-api-daemon/3.0"
 _ABS_URI = re.compile(r"^%s/+([a-z][a-z0-9]+)(/.*)?$" % re.escape(BASE_URI))
 FORM_TYPE = "application/x-www-form-urlencoded"
+CREDENTIALS_CACHE = 1024
 JSON_TYPE = "application/json"
 
 
@@ -322,6 +323,7 @@ class ProxyResource(resource.Resource):
             checker = daemon.verify_token
         self.authenticator = authmod.Authenticator(cfs, self.clock, checker)
         self._apidata = None
+        self._creds = {}
 
     def render(self, request):
         request.setHeader(b"server", SERVER_NAME)
@@ -349,6 +351,25 @@ class ProxyResource(resource.Resource):
                 return _page(200, VIEWER_PAGE)
         return _error(501, "no such file '%s'" % path)
 
+    def _credentials(self, request):
+        """The request's :class:`~pve.api.auth.Credentials`; a client
+        sends the same headers on every call: parsed once per value."""
+        headers = request.requestHeaders
+        raw = (headers.getRawHeaders(b"cookie"),
+               headers.getRawHeaders(b"authorization"),
+               headers.getRawHeaders(b"csrfpreventiontoken"))
+        key = tuple(v[-1] if v else None for v in raw)
+        creds = self._creds.get(key)
+        if creds is None:
+            creds = authmod.Credentials.from_headers(
+                _header(request, b"cookie"),
+                _header(request, b"authorization"),
+                _header(request, b"csrfpreventiontoken"))
+            if len(self._creds) >= CREDENTIALS_CACHE:
+                self._creds.clear()
+            self._creds[key] = creds
+        return creds
+
     def apidata_js(self):
         if self._apidata is None:
             text = apidata.render_js(apidata.dump(self.registry))
@@ -361,9 +382,7 @@ class ProxyResource(resource.Resource):
         if fmt is None:
             return _error(501, "no such uri")
         ip = client_ip(request)
-        creds = authmod.Credentials.from_headers(
-            _header(request, b"cookie"), _header(request, b"authorization"),
-            _header(request, b"csrfpreventiontoken"))
+        creds = self._credentials(request)
         try:
             refresh = getattr(self.cfs, "refresh", None)
             if refresh is not None:

@@ -32,7 +32,7 @@ DEFAULT_DAEMON = "tcp:127.0.0.1:85"
 #: what pveproxy reads for every request, kept by its CachedClient
 #: (``priv/`` is root's: pvedaemon checks token secrets)
 HOT_PATHS = ("user.cfg", "domains.cfg", "authkey.pub", "authkey.pub.old",
-             "pve-www.key")
+             "pve-www.key", "datacenter.cfg")
 
 
 class Options(usage.Options):

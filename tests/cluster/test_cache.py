@@ -16,6 +16,8 @@ class Counting:
     def __init__(self, client):
         self.client = client
         self.reads = 0
+        self.versions_calls = 0
+        self.version_calls = 0
 
     def __getattr__(self, name):
         return getattr(self.client, name)
@@ -23,6 +25,14 @@ class Counting:
     def read(self, path):
         self.reads += 1
         return self.client.read(path)
+
+    def versions(self, paths):
+        self.versions_calls += 1
+        return self.client.versions(paths)
+
+    def version(self):
+        self.version_calls += 1
+        return self.client.version()
 
 
 class CacheTests(unittest.TestCase):
@@ -131,7 +141,9 @@ class CacheTests(unittest.TestCase):
 
         yield self.cache.refresh()
         a = yield self.cache.read_parsed("user.cfg", parser)
-        self.cfs.write_file("storage.cfg", b"dir: local\n")
+        # written again with the same bytes in the same second: read
+        # again (its version changed), not parsed again
+        self.cfs.write_file("user.cfg", b"user:a@pve:1:0:::::\n")
         yield self.cache.refresh()
         b = yield self.cache.read_parsed("user.cfg", parser)
         self.assertIs(a, b)
@@ -142,6 +154,67 @@ class CacheTests(unittest.TestCase):
         c = yield self.cache.read_parsed("user.cfg", parser)
         self.assertIsNot(c, a)
         self.assertEqual(len(calls), 2)
+        self.assertIs(self.cache.cached_parsed("user.cfg", parser), c)
+
+    @defer.inlineCallbacks
+    def test_unrelated_changes_keep_the_cache(self):
+        """Writes to other files, cfs lock churn: nothing is read again;
+        one versions call per refresh."""
+        calls = []
+
+        def parser(data, mtime):
+            calls.append(data)
+            return object()
+
+        yield self.cache.refresh()
+        a = yield self.cache.read_parsed("user.cfg", parser)
+        yield self.cache.read("authkey.pub").addErrback(lambda f: None)
+        self.assertEqual(self.counting.reads, 2)
+        self.cfs.write_file("storage.cfg", b"dir: local\n")
+        self.cfs.write_file("priv/token.cfg", b"")
+        yield self.direct.lock("other")
+        yield self.direct.unlock("other")
+        for _ in range(3):
+            yield self.cache.refresh()
+            b = yield self.cache.read_parsed("user.cfg", parser)
+            self.assertIs(b, a)
+            yield self.cache.read("authkey.pub").addErrback(lambda f: None)
+        self.assertEqual((self.counting.reads, len(calls)), (2, 1))
+        self.assertEqual(self.counting.versions_calls, 4)
+        self.assertEqual(self.counting.version_calls, 0)
+        # only the file that changed is read again
+        self.cfs.write_file("authkey.pub", b"key")
+        yield self.cache.refresh()
+        b = yield self.cache.read_parsed("user.cfg", parser)
+        self.assertIs(b, a)
+        data = yield self.cache.read("authkey.pub")
+        self.assertEqual((data, self.counting.reads), (b"key", 3))
+
+    @defer.inlineCallbacks
+    def test_changes_seen_on_next_refresh(self):
+        """A change of the file -- write, utime, rename onto it, delete --
+        is seen after the next refresh."""
+        yield self.cache.refresh()
+        yield self.cache.read("user.cfg")
+        st = yield self.cache.stat("user.cfg")
+
+        def parser(data, mtime):
+            return (data, mtime)
+        yield self.cache.read_parsed("user.cfg", parser)
+        self.cfs.utime("user.cfg", st.mtime + 100)
+        yield self.cache.refresh()
+        got = yield self.cache.read_parsed("user.cfg", parser)
+        self.assertEqual(got[1], st.mtime + 100)
+        self.cfs.write_file("new.cfg", b"user:g@pve:1:0:::::\n")
+        self.cfs.rename("new.cfg", "user.cfg")
+        yield self.cache.refresh()
+        data = yield self.cache.read("user.cfg")
+        self.assertEqual(data, b"user:g@pve:1:0:::::\n")
+        self.cfs.delete("user.cfg")
+        yield self.cache.refresh()
+        yield self.assertFailure(self.cache.read("user.cfg"), OSError)
+        got = yield self.cache.read_parsed("user.cfg", parser)
+        self.assertEqual(got, (None, None))
 
     @defer.inlineCallbacks
     def test_read_parsed_with_a_plain_client(self):

@@ -119,6 +119,44 @@ class ClientScenarios:
     # -- files -------------------------------------------------------------
 
     @defer.inlineCallbacks
+    def test_versions(self):
+        paths = ["user.cfg", "priv/token.cfg", "missing.cfg",
+                 "nodes/nosuch/x.cfg"]
+        yield self.client.write("user.cfg", b"a")
+        yield self.client.write("priv/token.cfg", b"t")
+        v1 = yield self.client.versions(paths)
+        self.assertEqual(v1, {
+            "user.cfg": self.cfs.stat("user.cfg").version,
+            "priv/token.cfg": self.cfs.stat("priv/token.cfg").version,
+            "missing.cfg": None, "nodes/nosuch/x.cfg": None})
+        self.assertIsInstance(v1["user.cfg"], int)
+        # other files, locks: unchanged
+        yield self.client.write("storage.cfg", b"dir: local\n")
+        yield self.client.lock("x")
+        yield self.client.unlock("x")
+        v2 = yield self.client.versions(paths)
+        self.assertEqual(v2, v1)
+        # a write, even of the same bytes, a utime, a rename onto it
+        seen = [v1["user.cfg"]]
+        yield self.client.write("user.cfg", b"a")
+        yield self.client.utime("user.cfg", T0 + 5)
+        for _ in range(2):
+            v = yield self.client.versions(["user.cfg"])
+            seen.append(v["user.cfg"])
+        yield self.client.write("new.cfg", b"b")
+        yield self.client.rename("new.cfg", "user.cfg")
+        v = yield self.client.versions(["user.cfg"])
+        seen.append(v["user.cfg"])
+        self.assertEqual(len(set(seen)), 3, seen)
+        self.assertEqual(seen[-1], self.cfs.stat("user.cfg").version)
+        yield self.client.delete("user.cfg")
+        v = yield self.client.versions(["user.cfg", "priv/token.cfg"])
+        self.assertEqual(v, {"user.cfg": None,
+                             "priv/token.cfg": v1["priv/token.cfg"]})
+        v = yield self.client.versions([])
+        self.assertEqual(v, {})
+
+    @defer.inlineCallbacks
     def test_write_read_stat_list(self):
         path = VMDIR + "/100.conf"
         yield self.client.write(path, b"memory: 512\n")

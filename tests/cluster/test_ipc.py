@@ -221,6 +221,11 @@ OPS = [
     ("list", lambda c: c.listdir("nodes/node1")),
     ("stat", lambda c: c.stat("storage.cfg")),
     ("version", lambda c: c.version()),
+    ("versions", lambda c: c.versions(["storage.cfg", "local/x.cfg",
+                                       "nope.cfg"])),
+    ("versions_priv", lambda c: c.versions(["storage.cfg",
+                                            "priv/authkey.key"])),
+    ("versions_local_priv", lambda c: c.versions(["local/priv/token"])),
     ("members", lambda c: c.members()),
     ("vmlist", lambda c: c.vmlist()),
     ("get_status", lambda c: c.get_status("k")),
@@ -259,7 +264,8 @@ def main(reactor, description, mode):
             except OSError as e:
                 out[name] = errno.errorcode[e.errno]
             else:
-                out[name] = "ok" if name != "read" else value.decode()
+                out[name] = ("ok" if name not in ("read", "versions") else
+                             value.decode() if name == "read" else value)
         say(out)
     else:
         got = defer.Deferred()
@@ -362,11 +368,14 @@ class PeerCredentialTests(unittest.TestCase):
     def test_www_data_reads_public_only(self):
         out = yield self.run_peer("www-data")
         self.assertEqual(out.pop("read"), "dir: local\n")
+        self.assertEqual(out.pop("versions"), {
+            "storage.cfg": self.cfs.stat("storage.cfg").version,
+            "local/x.cfg": None, "nope.cfg": None})
         for name in ("read_plug", "list", "stat", "version", "members",
                      "vmlist", "get_status", "get_log"):
             self.assertEqual(out.pop(name), "ok", name)
         self.assertEqual(out, dict.fromkeys(out, "EACCES"))
-        self.assertEqual(len(out), 17)
+        self.assertEqual(len(out), 19)
         self.assertEqual(self.cfs.read("storage.cfg"), b"dir: local\n")
         self.assertEqual(self.cfs.listdir("priv/lock"), ["held"])
         self.assertNotIn("new.cfg", self.cfs.listdir(""))
