@@ -288,12 +288,7 @@ add(document.getElementById('tree'), apiSchema);
 </script></body></html>
 """
 
-LOGIN_PAGE = b"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>Login Required</title></head>
-<body><h1>Login Required</h1>
-<p>Log in with POST /api2/json/access/ticket and send the ticket as the
-PVEAuthCookie cookie.</p></body></html>
-"""
+LOGIN_PAGE = formatters.login_page()
 
 
 # -- the resource -------------------------------------------------------------

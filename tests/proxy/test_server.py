@@ -423,6 +423,9 @@ class ProxyTests(unittest.TestCase):
         status, reason, _, body = yield self.request(
             "GET", "/api2/html/list")
         self.assertEqual((status, reason), (401, "Login Required"))
+        # a person gets a login form that asks for a ticket
+        self.assertIn(b'<form id="login">', body)
+        self.assertIn(b"/api2/extjs/access/ticket", body)
 
     # -- pages ------------------------------------------------------------
 
