@@ -554,7 +554,7 @@ class Environment:
             __file__), "--bare-server", spec])
 
         def ready():
-            status, _, _ = self.fetch(port, "GET", ENDPOINTS["version"])
+            status, _, _ = self.fetch(port, "GET", next(iter(responses)))
             return status == 200
         wait_for(ready, "bare server", proc, self.logs["bare"])
 

@@ -69,6 +69,11 @@ class Paths:
         return self.join("var/log/pve")
 
     @property
+    def proxy_access_log(self):
+        """pveproxy's access log."""
+        return self.join("var/log/pveproxy/access.log")
+
+    @property
     def task_dir(self):
         return self.join("var/log/pve/tasks")
 

@@ -13,6 +13,7 @@ talk to pmxcfs through an :class:`~pve.cluster.client.ICfsClient`.
 import base64
 import binascii
 import collections
+import functools
 import re
 from urllib.parse import unquote
 
@@ -131,22 +132,29 @@ def assemble_rsa_ticket(private_key, prefix, now, data=None,
     return plain + "::" + base64.b64encode(signature).decode()
 
 
+@functools.lru_cache(maxsize=16)
+def _ticket_patterns(prefix):
+    """The compiled (whole ticket, signed part) patterns for *prefix*."""
+    p = re.escape(prefix)
+    return (re.compile(r"(%s:\S+)::([^:\s]+)" % p, re.ASCII),
+            re.compile(r"%s:(?:(\S+):)?([A-Z0-9]{8})" % p, re.ASCII))
+
+
 def verify_rsa_ticket(public_key, prefix, ticket, now, min_age, max_age,
                       secret_data=None):
     """``(data, age)`` (*data* ``True`` for tickets without data), or
     ``None`` unless the signature holds and ``min_age < age < max_age``."""
     if not ticket or public_key is None:
         return None
-    m = re.fullmatch(r"(%s:\S+)::([^:\s]+)" % re.escape(prefix), ticket,
-                     re.ASCII)
+    outer, inner_re = _ticket_patterns(prefix)
+    m = outer.fullmatch(ticket)
     if m is None:
         return None
     plain, sig = m.group(1), _b64decode(m.group(2))
     full = plain if secret_data is None else plain + ":" + secret_data
     if sig is None or not _signature_ok(public_key, sig, full.encode()):
         return None
-    inner = re.fullmatch(r"%s:(?:(\S+):)?([A-Z0-9]{8})" % re.escape(prefix),
-                         plain, re.ASCII)
+    inner = inner_re.fullmatch(plain)
     if inner is None:
         return None
     age = int(now) - int(inner.group(2), 16)

@@ -106,6 +106,15 @@ def get_status(env, params):
 @defer.inlineCallbacks
 def resources(env, params):
     kind = params.get("type")
+    # both asked of pmxcfs at once
+    wanted = [env.cfs.vmlist() if not kind or kind == "vm" else None,
+              env.cfs.members() if not kind or kind == "node" else None]
+    try:
+        vmlist, members = yield defer.gatherResults(
+            [d if d is not None else defer.succeed(None) for d in wanted],
+            consumeErrors=True)
+    except defer.FirstError as e:
+        e.subFailure.raiseException()
     cfg = yield env.user_config()
     result = []
     if not kind:
@@ -115,7 +124,6 @@ def resources(env, params):
             if ok:
                 result.append({"id": "/pool/" + pool, "pool": pool, "type": "pool"})
     if not kind or kind == "vm":
-        vmlist = yield env.cfs.vmlist()
         for vmid in sorted(vmlist, key=int):
             data = vmlist[vmid]
             ok = yield env.check("/vms/%s" % vmid, ["VM.Audit"], noerr=True)
@@ -130,7 +138,6 @@ def resources(env, params):
                 entry["pool"] = cfg.vms[int(vmid)]
             result.append(entry)
     if not kind or kind == "node":
-        members = yield env.cfs.members()
         for node in sorted(members):
             entry = yield nodes.node_entry(env, node, members)
             result.append(entry)

@@ -150,10 +150,28 @@ def node_status():
     }
 
 
-def node_stats():
+#: seconds :func:`node_stats` answers from its last reading (Proxmox shows
+#: pvestatd's figures, up to 10 s old)
+STATS_MAX_AGE = 1.0
+_stats = {}
+
+
+def node_stats(now=None):
     """What ``/nodes`` and ``/cluster/resources`` show of this machine:
     the part of :func:`node_status` they need, without ``cpuinfo`` and
-    the rest (read for every such request)."""
+    the rest.  Given the time *now*, a reading less than
+    :data:`STATS_MAX_AGE` old is answered again (do not modify it)."""
+    if now is not None:
+        last = _stats.get("reading")
+        if last is not None and 0 <= now - last[0] < STATS_MAX_AGE:
+            return last[1]
+    value = _node_stats()
+    if now is not None:
+        _stats["reading"] = (now, value)
+    return value
+
+
+def _node_stats():
     uptime = float(_read(os.path.join(PROC, "uptime")).split()[0])
     mem = meminfo(_read(os.path.join(PROC, "meminfo")))
     cpu, _wait = sample_cpu()
@@ -180,7 +198,7 @@ def node_entry(env, node, members):
              "status": "online" if online else "offline"}
     can_audit = yield env.check("/nodes/" + node, ["Sys.Audit"], noerr=True)
     if node == env.nodename and can_audit:
-        entry.update(node_stats())
+        entry.update(node_stats(env.reactor.seconds()))
     return entry
 
 

@@ -21,6 +21,7 @@ code shared with the CLIs and tests works with a plain ``ICfsClient``.
 import errno
 
 from twisted.internet import defer
+from twisted.python.failure import Failure
 
 MISSING = object()
 
@@ -47,6 +48,8 @@ class CachedClient:
         self._raw = {}          # path -> (data or MISSING, mtime)
         self._parsed = {}       # (path, parser) -> value
         self._previous = {}     # (path, parser) -> ((data, mtime), value)
+        self._next = []         # refreshes waiting for the next call
+        self._in_flight = False
 
     def __getattr__(self, name):
         return getattr(self.client, name)
@@ -69,8 +72,42 @@ class CachedClient:
 
     def refresh(self):
         """Drop the files whose version changed since the last refresh:
-        one ``versions`` call to pmxcfs."""
-        return self.client.versions(self._order).addCallback(self._compare)
+        one ``versions`` call to pmxcfs.
+
+        Calls coalesce: while one ``versions`` call is on its way, the
+        refreshes asked meanwhile wait for the next, sent when it answers,
+        and share it.  So each refresh still sees every change made before
+        it was asked (its answer was asked for later), and a busy daemon
+        makes one call per round trip, not one per request."""
+        d = defer.Deferred()
+        self._next.append(d)
+        if not self._in_flight:
+            self._send()
+        return d
+
+    def _send(self):
+        waiting, self._next = self._next, []
+        self._in_flight = True
+
+        def answered(result):
+            self._in_flight = False
+            if not isinstance(result, Failure):
+                try:
+                    self._compare(result)
+                except Exception:
+                    result = Failure()
+            for d in waiting:
+                if isinstance(result, Failure):
+                    d.errback(result)
+                else:
+                    d.callback(None)
+            if self._next and not self._in_flight:
+                self._send()
+        try:
+            d = self.client.versions(self._order)
+        except Exception:
+            d = defer.fail()
+        d.addBoth(answered)
 
     def _compare(self, versions):
         known = self._versions

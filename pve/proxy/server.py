@@ -394,6 +394,7 @@ class ProxyResource(resource.Resource):
             if fmt == "html":
                 return _page(401, LOGIN_PAGE, phrase=b"Login Required")
             return _error(401, message)
+        request.pve_userid = caller.auth_id
         if fmt not in formatters.FORMATS:
             return _error(501, "no formatter for uri %s, %s" % (rel_uri, fmt))
         length = request.getHeader(b"content-length")
@@ -475,9 +476,23 @@ def _error(code, message):
     return formatters.Response(code, formatters.reason(code, message), "", b"")
 
 
-def make_site(proxy_resource):
-    """A Site for *proxy_resource* that refuses oversized bodies."""
-    site = server.Site(proxy_resource)
+class APISite(server.Site):
+    """Writes each request's line to :attr:`access_log` (a
+    :class:`~pve.proxy.accesslog.AccessLog`; None: no access log) instead
+    of going through the twisted log observers."""
+
+    access_log = None
+
+    def log(self, request):
+        if self.access_log is not None:
+            self.access_log.log(request)
+
+
+def make_site(proxy_resource, access_log=None):
+    """A Site for *proxy_resource* that refuses oversized bodies and logs
+    requests to *access_log*."""
+    site = APISite(proxy_resource)
+    site.access_log = access_log
     site.requestFactory = APIRequest
     site.displayTracebacks = False
     return site

@@ -121,6 +121,21 @@ def drop_privileges(user):
     log.info("running as {user} (uid {uid})", user=user, uid=pw.pw_uid)
 
 
+def open_access_log(reactor, user):
+    """``$PVE_ROOT/var/log/pveproxy/access.log``, opened (as root, before
+    dropping privileges) and owned by *user* as Proxmox's logrotate makes
+    it."""
+    from pve.proxy.accesslog import AccessLog
+    owner = None
+    if os.getuid() == 0 and user:
+        try:
+            pw = pwd.getpwnam(user)
+            owner = (pw.pw_uid, pw.pw_gid)
+        except KeyError:
+            pass
+    return AccessLog(pvepaths.current().proxy_access_log, reactor, owner)
+
+
 class ProxyService(StartingService):
 
     daemon_name = "pveproxy"
@@ -137,11 +152,13 @@ class ProxyService(StartingService):
         self.ready = None
         self.daemon = None
         self._unwatch = None
+        self.access_log = None
 
     def privilegedStartService(self):
         from pve.proxy import server
         from twisted.web import resource
-        self.site = server.make_site(resource.NoResource())
+        self.access_log = open_access_log(self.reactor, self.options["user"])
+        self.site = server.make_site(resource.NoResource(), self.access_log)
         factory = server.https_factory(self.site, self.holder,
                                        self.options["settings"])
         endpoint = endpoints.serverFromString(self.reactor,
@@ -210,6 +227,8 @@ class ProxyService(StartingService):
         if self.cfs is not None:
             yield self.cfs.close()
             self.cfs = None
+        if self.access_log is not None:
+            self.access_log.close()
 
 
 def makeService(options, reactor=None):

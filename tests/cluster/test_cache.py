@@ -226,3 +226,66 @@ class CacheTests(unittest.TestCase):
         missing = yield read_parsed(self.direct, "authkey.pub",
                                     lambda data, mtime: (data, mtime))
         self.assertEqual(missing, (None, None))
+
+
+class Slow:
+    """A client whose ``versions`` answers when told to."""
+
+    def __init__(self, client):
+        self.client = client
+        self.pending = []
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def versions(self, paths):
+        d = defer.Deferred()
+        self.pending.append((d, paths))
+        return d
+
+    def answer(self):
+        """Answer the oldest call with what pmxcfs has now."""
+        d, paths = self.pending.pop(0)
+        self.client.versions(paths).chainDeferred(d)
+
+    def fail(self, error):
+        d, _ = self.pending.pop(0)
+        d.errback(error)
+
+
+class CoalescedRefreshTests(unittest.TestCase):
+    def setUp(self):
+        self.clock = task.Clock()
+        self.cfs = open_cfs(self, make_root(self), self.clock)
+        self.slow = Slow(DirectClient(self.cfs, reactor))
+        self.cache = CachedClient(self.slow, ["user.cfg"])
+        self.cfs.write_file("user.cfg", b"user:a@pve:1:0:::::\n")
+
+    def test_refreshes_asked_meanwhile_share_the_next_call(self):
+        first = self.cache.refresh()
+        self.assertEqual(len(self.slow.pending), 1)
+        # a change after the first call was sent, then two refreshes
+        self.cfs.write_file("user.cfg", b"user:b@pve:1:0:::::\n")
+        second = [self.cache.refresh(), self.cache.refresh()]
+        self.assertEqual(len(self.slow.pending), 1)
+        self.slow.answer()
+        self.assertIsNone(self.successResultOf(first))
+        # the others wait for a call sent after they were asked
+        self.assertNoResult(second[0])
+        self.assertEqual(len(self.slow.pending), 1)
+        self.slow.answer()
+        for d in second:
+            self.assertIsNone(self.successResultOf(d))
+        self.assertEqual(self.slow.pending, [])
+        data = self.successResultOf(self.cache.read("user.cfg"))
+        self.assertEqual(data, b"user:b@pve:1:0:::::\n")
+
+    def test_failure_reaches_every_waiter_then_next_call_works(self):
+        a, b = self.cache.refresh(), self.cache.refresh()
+        self.slow.fail(OSError(errno.ECONNREFUSED, "gone"))
+        self.failureResultOf(a, OSError)
+        self.slow.fail(OSError(errno.ECONNREFUSED, "gone"))
+        self.failureResultOf(b, OSError)
+        c = self.cache.refresh()
+        self.slow.answer()
+        self.assertIsNone(self.successResultOf(c))

@@ -15,6 +15,7 @@ from pve.daemon import tap as daemon_tap
 from pve.daemon.server import DaemonFactory
 from pve.proxy import config, server, tls
 from pve.proxy import tap as proxy_tap
+from pve.proxy.accesslog import AccessLog
 from tests.proxy.node import (NODE, TOKEN_CFG, USER_CFG, Node, https,
                               make_registry)
 
@@ -48,7 +49,7 @@ def start_daemon(testcase, node, port_number=0, stoppers=None,
 
 @defer.inlineCallbacks
 def start_proxy(testcase, node, daemon=None, clock=None, auth_delay=0,
-                settings_text=""):
+                settings_text="", access_log=None):
     cfs = yield IPCClient.connect(reactor, node.ipc)
     testcase.addCleanup(cfs.close)
     cfs = CachedClient(cfs, proxy_tap.HOT_PATHS)
@@ -60,7 +61,7 @@ def start_proxy(testcase, node, daemon=None, clock=None, auth_delay=0,
                                node.paths, NODE, daemon=daemon_client,
                                clock=clock, auth_delay=auth_delay)
     factory = server.https_factory(
-        server.make_site(res), tls.ServerTLS(node.cert_pem, node.key_pem),
+        server.make_site(res, access_log), tls.ServerTLS(node.cert_pem, node.key_pem),
         settings)
     ep = endpoints.TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1")
     port = yield ep.listen(factory)
@@ -75,7 +76,10 @@ class ProxyTests(unittest.TestCase):
     def setUp(self):
         self.node = yield Node.setup(self)
         daemon = yield start_daemon(self, self.node)
-        self.port = yield start_proxy(self, self.node, daemon)
+        self.access_log = AccessLog(self.node.paths.proxy_access_log, reactor)
+        self.addCleanup(self.access_log.close)
+        self.port = yield start_proxy(self, self.node, daemon,
+                                      access_log=self.access_log)
 
     def request(self, method, path, headers=None, body=None, port=None):
         return threads.deferToThread(https, port or self.port,
@@ -104,6 +108,30 @@ class ProxyTests(unittest.TestCase):
         self.assertEqual(headers["content-type"],
                          "application/json;charset=UTF-8")
         self.assertEqual(headers["server"], "pve-api-daemon/3.0")
+
+    @defer.inlineCallbacks
+    def test_access_log(self):
+        """A line a request in var/log/pveproxy/access.log, as Proxmox's:
+        peer, user (the token for API tokens, - when unknown), time,
+        request line, status, body length."""
+        _, _, _, body = yield self.request(
+            "GET", "/api2/json/version?_dc=1", self.auth("alice@pve"))
+        yield self.request("GET", "/api2/json/version")
+        yield self.request("GET", "/api2/json/version", self.token(
+            "alice@pve!full", "22222222-2222-4222-8222-222222222222"))
+        with open(self.node.paths.proxy_access_log) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(len(lines), 3, lines)
+        pattern = (r'^::ffff:127\.0\.0\.1 - %s \[\d\d/\d\d/\d{4}:'
+                   r'\d\d:\d\d:\d\d [+-]\d{4}\] "%s" %s$')
+        self.assertRegex(lines[0], pattern % (
+            "alice@pve", r"GET /api2/json/version\?_dc=1 HTTP/1\.1",
+            "200 %d" % len(body)))
+        self.assertRegex(lines[1], pattern % (
+            "-", "GET /api2/json/version HTTP/1\.1", "401 0"))
+        self.assertRegex(lines[2], pattern % (
+            "alice@pve!full", "GET /api2/json/version HTTP/1\.1",
+            "200 %d" % len(body)))
 
     @defer.inlineCallbacks
     def test_ticket_in_authorization_header(self):
