@@ -505,5 +505,14 @@ def https_factory(site, server_tls, settings):
     from twisted.protocols.tls import TLSMemoryBIOFactory
 
     from pve.proxy import listen
-    inner = TLSMemoryBIOFactory(server_tls, False, site)
+
+    class TLSFactory(TLSMemoryBIOFactory):
+        def buildProtocol(self, addr):
+            # without a certificate yet (a node's first start) the client
+            # is disconnected; TLS starts once one is loaded
+            if not getattr(server_tls, "ready", True):
+                return None
+            return super().buildProtocol(addr)
+
+    inner = TLSFactory(server_tls, False, site)
     return listen.HostFilter(listen.TLSOrPlain(inner), settings)

@@ -82,6 +82,10 @@ class CertHolder:
     def __init__(self):
         self.tls = None
 
+    @property
+    def ready(self):
+        return self.tls is not None
+
     def serverConnectionForTLS(self, protocol):
         if self.tls is None:
             raise RuntimeError("no certificate loaded yet")
@@ -181,9 +185,16 @@ class ProxyService(StartingService):
         from pve.proxy import server
         node = self.options["nodename"]
         self.cfs = yield connect_cfs(self.reactor, self.options["pmxcfs"])
-        yield self.reload()
         self._unwatch = yield self.cfs.watch("nodes/%s/" % node,
                                              self._changed)
+        try:
+            yield self.reload()
+        except OSError as e:
+            if e.errno != errno.ENOENT:
+                raise
+            # on a node's first start pvedaemon makes it: serve once it does
+            log.warn("no certificate for node {node} yet; TLS handshakes "
+                     "fail until it appears", node=node)
         registry = self.registry or default_registry()
         self.daemon = server.DaemonClient(self.reactor,
                                           self.options["daemon"])
@@ -209,8 +220,13 @@ class ProxyService(StartingService):
         if path.rsplit("/", 1)[-1] in ("pveproxy-ssl.pem", "pveproxy-ssl.key",
                                        "pve-ssl.pem", "pve-ssl.key"):
             d = self.reload()
-            d.addErrback(lambda f: log.failure(
-                "could not reload the certificate", f))
+            d.addErrback(self._reload_failed)
+
+    def _reload_failed(self, failure):
+        # the certificate and its key arrive one after the other
+        if failure.check(OSError) and failure.value.errno == errno.ENOENT:
+            return
+        log.failure("could not reload the certificate", failure)
 
     @defer.inlineCallbacks
     def stopService(self):
