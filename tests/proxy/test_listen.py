@@ -10,9 +10,10 @@ from pve.proxy import config, listen, tls
 from tests.proxy.test_tls import Echo, handshake, self_signed
 
 
-def raw_exchange(port, payload):
-    """Send *payload*, read until the server closes."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+def raw_exchange(port, payload, source="127.0.0.1"):
+    """Send *payload* from *source*, read until the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10,
+                                  source_address=(source, 0)) as s:
         if payload:
             s.sendall(payload)
         chunks = []

@@ -16,6 +16,7 @@ from pve.daemon.server import DaemonFactory
 from pve.proxy import config, server, tls
 from pve.proxy import tap as proxy_tap
 from pve.proxy.accesslog import AccessLog
+from tests.proxy.test_listen import raw_exchange as raw
 from tests.proxy.node import (NODE, TOKEN_CFG, USER_CFG, Node, https,
                               make_registry)
 
@@ -519,22 +520,6 @@ def main(reactor, description):
 
 task.react(main, sys.argv[1:])
 """
-
-
-def raw(port, payload, source="127.0.0.1"):
-    import socket
-    with socket.create_connection(("127.0.0.1", port), timeout=10,
-                                  source_address=(source, 0)) as s:
-        s.sendall(payload)
-        chunks = []
-        while True:
-            try:
-                data = s.recv(65536)
-            except ConnectionResetError:
-                data = b""
-            if not data:
-                return b"".join(chunks)
-            chunks.append(data)
 
 
 class ProcessTests(unittest.TestCase):
