@@ -15,6 +15,7 @@ from twisted.logger import Logger
 from twisted.python import usage
 
 from pve import paths as pvepaths
+from pve import sdnotify
 from pve.cluster.cfs import ConfigFS
 from pve.cluster.store import StoreError
 
@@ -64,10 +65,13 @@ class PmxcfsService(service.MultiService):
         self.mount.start()
         self._unsubscribe = self.cfs.subscribe(ops.changed)
         super().startService()
-        # logged once the reactor runs, when its signal handlers are in place
-        self.reactor.callLater(0, log.info,
-                               "pmxcfs ready: {mount} (node {node})",
-                               mount=self.mountpoint, node=self.cfs.nodename)
+        # once the reactor runs, when its signal handlers are in place
+        self.reactor.callLater(0, self._ready)
+
+    def _ready(self):
+        log.info("pmxcfs ready: {mount} (node {node})",
+                 mount=self.mountpoint, node=self.cfs.nodename)
+        sdnotify.ready()
 
     @defer.inlineCallbacks
     def stopService(self):

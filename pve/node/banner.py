@@ -34,7 +34,7 @@ def login_lines(port, password, password_file):
 
 class BannerService(service.Service):
     """Logs the banner and prints it on the real standard output; then,
-    once pmxcfs answers, makes the first user (:mod:`pve.node.admin`) and
+    once the daemons serve, makes the first user (:mod:`pve.node.admin`) and
     prints how to log in.
 
     *login* is a callable returning a Deferred that fires with the login

@@ -22,13 +22,15 @@ class Daemon:
     *args* are the plugin's options; *mount* names a :class:`pve.paths.Paths`
     attribute where the daemon mounts a FUSE filesystem, which is detached if
     the daemon dies without unmounting it; *user* is whom it runs as in
-    production (``None``: root).
+    production (``None``: root); *notify*: it says when it serves
+    (:mod:`pve.sdnotify`), and the daemons after it wait for that.
     """
 
     name: str
     args: tuple = ()
     mount: str = None
     user: str = None
+    notify: bool = True
 
 
 DAEMONS = (

@@ -85,6 +85,7 @@ def makeService(options, reactor=None):
                             extra.get(daemon.name, ())),
             env,
             onExit=_onExit(paths, daemon),
+            notify=daemon.notify,
         )
     monitor.setServiceParent(top)
     if reactor is None:
@@ -92,6 +93,7 @@ def makeService(options, reactor=None):
     port = daemons.listen_port(options["proxy-listen"])
     BannerService(
         banner(paths, nodename),
-        login=lambda: first_login(reactor, paths, nodename, port),
+        login=lambda: monitor.whenStarted().addCallback(
+            lambda _: first_login(reactor, paths, nodename, port)),
     ).setServiceParent(top)
     return top

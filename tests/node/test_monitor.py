@@ -1,4 +1,5 @@
-"""DaemonMonitor with real child processes: ordered stop, restart, cleanup."""
+"""DaemonMonitor with real child processes: ordered start and stop, restart,
+cleanup."""
 
 import os
 import signal
@@ -10,10 +11,12 @@ from twisted.trial import unittest
 from pve.node.monitor import DaemonMonitor
 from tests.polling import poll
 
-# A daemon stand-in: marks itself ready, then on SIGTERM appends its name to
-# the stop log and exits (or, with "stubborn", ignores SIGTERM).
+# A daemon stand-in: marks itself started, then on SIGTERM appends its name
+# to the stop log and exits (or, with "stubborn", ignores SIGTERM); with
+# "notify" it says it is ready when sent SIGUSR1.
 CHILD = r"""
 import os, signal, sys
+from pve import sdnotify
 name, log, mode = sys.argv[1:4]
 def term(*args):
     with open(log, "a") as f:
@@ -21,6 +24,7 @@ def term(*args):
     if mode != "stubborn":
         os._exit(0)
 signal.signal(signal.SIGTERM, term)
+signal.signal(signal.SIGUSR1, lambda *args: sdnotify.ready())
 open(log + "." + name, "w").close()
 while True:
     signal.pause()
@@ -46,7 +50,8 @@ class DaemonMonitorTests(unittest.TestCase):
     def add(self, name, mode="polite"):
         self.monitor.addDaemon(
             name, [sys.executable, "-c", CHILD, name, self.log, mode],
-            env=dict(os.environ), onExit=lambda: self.exits.append(name))
+            env=dict(os.environ), onExit=lambda: self.exits.append(name),
+            notify=mode == "notify")
 
     def ready(self, *names):
         return poll(lambda: all(os.path.exists(self.log + "." + n)
@@ -89,3 +94,38 @@ class DaemonMonitorTests(unittest.TestCase):
         yield self.ready("only")
         self.assertEqual(self.exits, ["only"])
         self.assertNotEqual(self.monitor.protocols["only"].transport.pid, pid)
+
+    @defer.inlineCallbacks
+    def test_next_starts_once_ready(self):
+        self.add("first", mode="notify")
+        self.add("second")
+        started = []
+        self.monitor.whenStarted().addCallback(started.append)
+        self.monitor.startService()
+        yield self.ready("first")
+        self.assertNotIn("second", self.monitor.protocols)
+        self.assertEqual(started, [])
+        os.kill(self.monitor.protocols["first"].transport.pid, signal.SIGUSR1)
+        yield self.ready("second")
+        self.assertEqual(started, [None])
+        yield self.monitor.stopService()
+        self.assertEqual(self.stops(), ["second", "first"])
+
+    @defer.inlineCallbacks
+    def test_silent_daemon_times_out(self):
+        self.monitor.readyTimeout = 0.2
+        self.add("silent", mode="notify")
+        self.add("after")
+        self.monitor.startService()
+        yield self.ready("silent", "after")
+        yield self.monitor.whenStarted()
+
+    @defer.inlineCallbacks
+    def test_stop_while_waiting(self):
+        self.add("first", mode="notify")
+        self.add("never")
+        self.monitor.startService()
+        yield self.ready("first")
+        yield self.monitor.stopService()
+        self.assertEqual(self.stops(), ["first"])
+        self.assertFalse(os.path.exists(self.log + ".never"))
