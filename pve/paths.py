@@ -61,6 +61,11 @@ class Paths:
         return self.join("run/pve-cluster/pmxcfs.sock")
 
     @property
+    def pmxcfs_version(self):
+        """The tree version in shared memory (:mod:`pve.cluster.treeversion`)."""
+        return self.join("run/pve-cluster/pmxcfs.version")
+
+    @property
     def pmxcfs_pidfile(self):
         return self.join("run/pve-cluster/pmxcfs.pid")
 

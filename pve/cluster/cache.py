@@ -6,7 +6,9 @@ files named in *paths* are read once and parsed once per parser.  As
 Proxmox's daemons do with ``cfs_update``, each request starts with
 :meth:`refresh`, one call (``versions``) for the versions of those files:
 a file whose version changed since is dropped, the others are kept (writes
-to other files and cfs lock churn cost nothing).  Writes made through the wrapper drop what they
+to other files and cfs lock churn cost nothing).  With a *counter* (a
+:class:`pve.cluster.treeversion.Reader`), a refresh that finds the tree
+version unchanged since the last call costs no call at all.  Writes made through the wrapper drop what they
 touch at once, and taking a cfs lock refreshes (as Proxmox's ``cfs_lock``
 calls ``cfs_update``), so read-modify-write under a lock never starts from
 a stale copy.  Every other call goes straight through.
@@ -38,8 +40,10 @@ def _enoent(failure):
 
 
 class CachedClient:
-    def __init__(self, client, paths):
+    def __init__(self, client, paths, counter=None):
         self.client = client
+        self.counter = counter
+        self._seen = None       # the counter's pair at the last call
         self.paths = frozenset(paths)
         self._order = sorted(self.paths)
         self._versions = {}     # path -> its version at the last refresh
@@ -69,6 +73,7 @@ class CachedClient:
         for path in self._order:
             self._drop(path)
         self._versions = {}
+        self._seen = None
 
     def refresh(self):
         """Drop the files whose version changed since the last refresh:
@@ -79,6 +84,10 @@ class CachedClient:
         and share it.  So each refresh still sees every change made before
         it was asked (its answer was asked for later), and a busy daemon
         makes one call per round trip, not one per request."""
+        if (self.counter is not None and not self._in_flight
+                and self._seen is not None
+                and self.counter.read() == self._seen):
+            return defer.succeed(None)
         d = defer.Deferred()
         self._next.append(d)
         if not self._in_flight:
@@ -88,12 +97,16 @@ class CachedClient:
     def _send(self):
         waiting, self._next = self._next, []
         self._in_flight = True
+        # read before asking: a change after it shows in the next read
+        seen = self.counter.read() if self.counter is not None else None
+        self._seen = None
 
         def answered(result):
             self._in_flight = False
             if not isinstance(result, Failure):
                 try:
                     self._compare(result)
+                    self._seen = seen
                 except Exception:
                     result = Failure()
             for d in waiting:

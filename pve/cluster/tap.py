@@ -16,6 +16,7 @@ from twisted.python import usage
 
 from pve import paths as pvepaths
 from pve import sdnotify
+from pve.cluster import treeversion
 from pve.cluster.cfs import ConfigFS
 from pve.cluster.store import StoreError
 
@@ -46,7 +47,8 @@ class Options(usage.Options):
 class PmxcfsService(service.MultiService):
     """The mount and the IPC server around one ConfigFS."""
 
-    def __init__(self, cfs, mountpoint, workers=1, reactor=None):
+    def __init__(self, cfs, mountpoint, workers=1, reactor=None,
+                 version_file=None):
         super().__init__()
         if reactor is None:
             from twisted.internet import reactor
@@ -55,15 +57,19 @@ class PmxcfsService(service.MultiService):
         self.mountpoint = mountpoint
         self.workers = workers
         self.mount = None
-        self._unsubscribe = None
+        self.version_file = version_file
+        self._unsubscribe = []
 
     def startService(self):
         from pve.cluster.fuse import Operations
         from pve.cluster.mount import FuseMount
+        if self.version_file is not None:
+            self._unsubscribe.append(
+                treeversion.publish(self.cfs, self.version_file))
         ops = Operations(self.cfs)
         self.mount = FuseMount(ops, self.mountpoint, workers=self.workers)
         self.mount.start()
-        self._unsubscribe = self.cfs.subscribe(ops.changed)
+        self._unsubscribe.append(self.cfs.subscribe(ops.changed))
         super().startService()
         # once the reactor runs, when its signal handlers are in place
         self.reactor.callLater(0, self._ready)
@@ -76,12 +82,11 @@ class PmxcfsService(service.MultiService):
     @defer.inlineCallbacks
     def stopService(self):
         yield defer.maybeDeferred(super().stopService)
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
         if self.mount is not None:
             self.mount.stop()
             self.mount = None
+        while self._unsubscribe:
+            self._unsubscribe.pop()()
         self.cfs.close()
 
 
@@ -113,7 +118,7 @@ def makeService(options, reactor=None):
     cfs.debug = bool(options["debug"])
     mountpoint = options["mount"] or p.etc_pve
     top = PmxcfsService(cfs, mountpoint, workers=options["workers"],
-                        reactor=reactor)
+                        reactor=reactor, version_file=p.pmxcfs_version)
     description = options["ipc"] or "unix:%s:mode=660" % (p.pmxcfs_socket,)
     ipc.makeIPCService(cfs, description, reactor).setServiceParent(top)
     return top

@@ -91,6 +91,16 @@ def ensure_node_files(client, nodename, clock):
     yield tickets.ensure_authkey(client, clock)
 
 
+def cached_client(cfs, hot_paths, paths):
+    """*cfs* keeping *hot_paths* (:class:`~pve.cluster.cache.CachedClient`),
+    asking pmxcfs only after the tree version it shares under *paths* (a
+    :class:`~pve.paths.Paths`) moved."""
+    from pve.cluster.cache import CachedClient
+    from pve.cluster.treeversion import Reader
+    return CachedClient(cfs, hot_paths,
+                        counter=Reader(paths.pmxcfs_version))
+
+
 class DaemonService(StartingService):
     """Connects to pmxcfs, prepares the node files, then listens."""
 
@@ -109,14 +119,13 @@ class DaemonService(StartingService):
 
     @defer.inlineCallbacks
     def _start(self):
-        from pve.cluster.cache import CachedClient
         from pve.daemon.server import DaemonFactory
         paths = pvepaths.current()
         nodename = self.options["nodename"]
         self.cfs = yield connect_cfs(self.reactor, self.options["pmxcfs"])
         yield ensure_node_files(self.cfs, nodename, self.reactor)
         registry = self.registry or default_registry()
-        factory = DaemonFactory(registry, CachedClient(self.cfs, HOT_PATHS),
+        factory = DaemonFactory(registry, cached_client(self.cfs, HOT_PATHS, paths),
                                 self.reactor, paths, nodename)
         endpoint = endpoints.serverFromString(self.reactor,
                                               self.options["listen"])

@@ -180,10 +180,10 @@ class ProxyService(StartingService):
 
     @defer.inlineCallbacks
     def _start(self):
-        from pve.cluster.cache import CachedClient
-        from pve.daemon.tap import connect_cfs, default_registry
+        from pve.daemon.tap import cached_client, connect_cfs, default_registry
         from pve.proxy import server
         node = self.options["nodename"]
+        paths = pvepaths.current()
         self.cfs = yield connect_cfs(self.reactor, self.options["pmxcfs"])
         self._unwatch = yield self.cfs.watch("nodes/%s/" % node,
                                              self._changed)
@@ -199,8 +199,8 @@ class ProxyService(StartingService):
         self.daemon = server.DaemonClient(self.reactor,
                                           self.options["daemon"])
         self.site.resource = server.ProxyResource(
-            registry, CachedClient(self.cfs, HOT_PATHS), self.reactor,
-            pvepaths.current(), node, daemon=self.daemon,
+            registry, cached_client(self.cfs, HOT_PATHS, paths), self.reactor,
+            paths, node, daemon=self.daemon,
             auth_delay=self.options["auth-delay"])
         log.info("pveproxy ready (node {node})", node=node)
 

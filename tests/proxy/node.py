@@ -11,6 +11,7 @@ from twisted.internet import defer, reactor
 
 from pve.access import certs, csrf, tickets
 from pve.api.declare import Endpoint, Registry
+from pve.cluster import treeversion
 from pve.cluster.client import DirectClient
 from tests.cluster.test_client import make_root, open_cfs, start_ipc
 
@@ -111,6 +112,9 @@ class Node:
         self.paths = make_root(testcase)
         self.cfs = open_cfs(testcase, self.paths, reactor)
         _service, self.ipc = start_ipc(testcase, self.cfs, self.paths, reactor)
+        # shared with the daemons' caches, as pmxcfs does
+        testcase.addCleanup(treeversion.publish(self.cfs,
+                                                self.paths.pmxcfs_version))
         self.client = DirectClient(self.cfs, reactor)
         now = reactor.seconds()
         yield certs.update_node_files(self.client, NODE, ["127.0.0.1"], now,

@@ -9,7 +9,6 @@ from twisted.internet import defer, endpoints, reactor, task, threads
 from twisted.logger import globalLogPublisher
 from twisted.trial import unittest
 
-from pve.cluster.cache import CachedClient
 from pve.cluster.client import IPCClient
 from pve.daemon import tap as daemon_tap
 from pve.daemon.server import DaemonFactory
@@ -31,7 +30,8 @@ def start_daemon(testcase, node, port_number=0, stoppers=None,
     client description.  *stoppers* (a list) gets a function that stops
     it as a pvedaemon exit does (port closed, connections dropped)."""
     factory = DaemonFactory(make_registry("daemon"),
-                            CachedClient(node.client, daemon_tap.HOT_PATHS),
+                            daemon_tap.cached_client(
+                                node.client, daemon_tap.HOT_PATHS, node.paths),
                             reactor, node.paths, NODE)
     ep = endpoints.TCP4ServerEndpoint(reactor, port_number,
                                       interface="127.0.0.1")
@@ -53,7 +53,7 @@ def start_proxy(testcase, node, daemon=None, clock=None, auth_delay=0,
                 settings_text="", access_log=None):
     cfs = yield IPCClient.connect(reactor, node.ipc)
     testcase.addCleanup(cfs.close)
-    cfs = CachedClient(cfs, proxy_tap.HOT_PATHS)
+    cfs = daemon_tap.cached_client(cfs, proxy_tap.HOT_PATHS, node.paths)
     settings = config.parse(settings_text)[0]
     daemon_client = server.DaemonClient(reactor, daemon) if daemon else None
     if daemon_client is not None:
