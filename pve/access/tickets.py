@@ -90,7 +90,8 @@ AuthKeys.__new__.__defaults__ = (None,) * 5
 
 # -- signing ----------------------------------------------------------------
 
-#: signatures found valid: ``(id(key), signature, message) -> key``
+#: tickets whose signature holds, parsed:
+#: ``(id(key), prefix, ticket, secret_data) -> (key, data, timestamp)``
 #: (the key kept so an id is never reused while its entry lives); an
 #: RSA verification costs more than the rest of a cached API call
 _VERIFIED = {}
@@ -98,17 +99,11 @@ _VERIFIED_MAX = 4096
 
 
 def _signature_ok(public_key, signature, message):
-    memo = (id(public_key), signature, message)
-    if _VERIFIED.get(memo) is public_key:
-        return True
     try:
         public_key.verify(signature, message, padding.PKCS1v15(),
                           hashes.SHA1())
     except (InvalidSignature, ValueError):
         return False
-    if len(_VERIFIED) >= _VERIFIED_MAX:
-        _VERIFIED.clear()
-    _VERIFIED[memo] = public_key
     return True
 
 
@@ -146,6 +141,23 @@ def verify_rsa_ticket(public_key, prefix, ticket, now, min_age, max_age,
     ``None`` unless the signature holds and ``min_age < age < max_age``."""
     if not ticket or public_key is None:
         return None
+    memo = (id(public_key), prefix, ticket, secret_data)
+    known = _VERIFIED.get(memo)
+    if known is None or known[0] is not public_key:
+        known = _parse_signed(public_key, prefix, ticket, secret_data)
+        if known is None:
+            return None
+        if len(_VERIFIED) >= _VERIFIED_MAX:
+            _VERIFIED.clear()
+        _VERIFIED[memo] = known
+    age = int(now) - known[2]
+    if not min_age < age < max_age:
+        return None
+    return known[1], age
+
+
+def _parse_signed(public_key, prefix, ticket, secret_data):
+    """``(key, data, timestamp)`` of a ticket signed by *public_key*."""
     outer, inner_re = _ticket_patterns(prefix)
     m = outer.fullmatch(ticket)
     if m is None:
@@ -157,11 +169,9 @@ def verify_rsa_ticket(public_key, prefix, ticket, now, min_age, max_age,
     inner = inner_re.fullmatch(plain)
     if inner is None:
         return None
-    age = int(now) - int(inner.group(2), 16)
-    if not min_age < age < max_age:
-        return None
     data = inner.group(1)
-    return (True if data is None else unquote(data, errors="replace")), age
+    data = True if data is None else unquote(data, errors="replace")
+    return public_key, data, int(inner.group(2), 16)
 
 
 # -- key age and rotation ---------------------------------------------------

@@ -16,6 +16,7 @@ from pve.api import decl_cluster, nodes
 from pve.api.schema import APIError, ParamError
 from pve.api.tree import Routes
 from pve.daemon import tasklog, upid as _upid
+from pve.deferreds import gather
 
 routes = Routes(decl_cluster.DECLS)
 routes.index("/cluster", key="name", order=(
@@ -103,45 +104,53 @@ def get_status(env, params):
 
 
 @routes("/cluster/resources")
-@defer.inlineCallbacks
 def resources(env, params):
     kind = params.get("type")
-    # both asked of pmxcfs at once
-    wanted = [env.cfs.vmlist() if not kind or kind == "vm" else None,
-              env.cfs.members() if not kind or kind == "node" else None]
-    try:
-        vmlist, members = yield defer.gatherResults(
-            [d if d is not None else defer.succeed(None) for d in wanted],
-            consumeErrors=True)
-    except defer.FirstError as e:
-        e.subFailure.raiseException()
-    cfg = yield env.user_config()
+    # all asked at once; with the daemons' cache, all at hand
+    d = gather(
+        [env.cfs.vmlist() if kind in (None, "vm") else defer.succeed({}),
+         env.cfs.members() if kind in (None, "node") else defer.succeed({}),
+         env.user_config()])
+    return d.addCallback(lambda r: _resources(env, kind, *r))
+
+
+def _resources(env, kind, vmlist, members, cfg):
     result = []
     if not kind:
         for pool in sorted(cfg.pools):
-            ok = yield env.check("/pool/" + pool, ["Pool.Audit", "Pool.Allocate"],
-                                 any=True, noerr=True)
-            if ok:
-                result.append({"id": "/pool/" + pool, "pool": pool, "type": "pool"})
-    if not kind or kind == "vm":
-        for vmid in sorted(vmlist, key=int):
-            data = vmlist[vmid]
-            ok = yield env.check("/vms/%s" % vmid, ["VM.Audit"], noerr=True)
-            if not ok:
-                continue
-            entry = {"id": "%s/%s" % (data["type"], vmid), "vmid": int(vmid),
-                     "node": data["node"], "type": data["type"], "status": "unknown"}
-            conf = yield _read_text(env, "nodes/%s/%s/%s.conf" % (
-                data["node"], VMDIRS.get(data["type"], data["type"]), vmid))
-            entry.update(guest_summary(conf or ""))
-            if int(vmid) in cfg.vms:
-                entry["pool"] = cfg.vms[int(vmid)]
-            result.append(entry)
-    if not kind or kind == "node":
-        for node in sorted(members):
-            entry = yield nodes.node_entry(env, node, members)
-            result.append(entry)
-    return result
+            if env.check_with(cfg, "/pool/" + pool,
+                              ["Pool.Audit", "Pool.Allocate"], any=True,
+                              noerr=True):
+                result.append({"id": "/pool/" + pool, "pool": pool,
+                               "type": "pool"})
+    guests = []
+    for vmid in sorted(vmlist, key=int):
+        if not env.check_with(cfg, "/vms/%s" % vmid, ["VM.Audit"], noerr=True):
+            continue
+        data = vmlist[vmid]
+        entry = {"id": "%s/%s" % (data["type"], vmid), "vmid": int(vmid),
+                 "node": data["node"], "type": data["type"],
+                 "status": "unknown"}
+        if int(vmid) in cfg.vms:
+            entry["pool"] = cfg.vms[int(vmid)]
+        guests.append(entry)
+        result.append(entry)
+    for node in sorted(members):
+        result.append(nodes.node_entry(env, cfg, node, members))
+    if not guests:
+        return result
+    # the guests' names, their configs read side by side
+    confs = gather(
+        _read_text(env, "nodes/%s/%s/%s.conf" % (
+            e["node"], VMDIRS.get(e["type"], e["type"]), e["vmid"]))
+        for e in guests)
+
+    def named(texts):
+        for entry, text in zip(guests, texts):
+            summary = guest_summary(text or "")
+            entry.update(summary)
+        return result
+    return confs.addCallback(named)
 
 
 @routes("/cluster/nextid")

@@ -46,30 +46,44 @@ class Env:
         """The id whose permissions apply: the token if any, else the user."""
         return self.tokenid or self.user
 
-    @defer.inlineCallbacks
     def user_config(self):
         """The parsed ``user.cfg`` (read once per request; with a caching
         client, shared until the file changes: never modify it, use
         ``pve.api.access.read_user_cfg`` for a copy to change)."""
-        if "usercfg" not in self.cache:
-            try:
-                cfg = yield read_parsed(self.cfs, "user.cfg",
-                                        usercfg.parsed_user_cfg)
-            except OSError:
-                cfg = usercfg.parsed_user_cfg(None)
+        cfg = self.cache.get("usercfg")
+        if cfg is not None:
+            return defer.succeed(cfg)
+        d = read_parsed(self.cfs, "user.cfg", usercfg.parsed_user_cfg)
+
+        def missing(failure):
+            failure.trap(OSError)
+            return usercfg.parsed_user_cfg(None)
+
+        def keep(cfg):
             self.cache["usercfg"] = cfg
-        return self.cache["usercfg"]
+            return cfg
+        return d.addErrback(missing).addCallback(keep)
 
     @defer.inlineCallbacks
     def permissions(self, path):
         cfg = yield self.user_config()
         return permissions.permissions(cfg, self.auth_id, path)
 
-    @defer.inlineCallbacks
     def check(self, path, privs, any=False, noerr=False):
         """Whether the caller has *privs* on *path* (all, or *any* of
-        them); raise a 403 unless *noerr*."""
-        cfg = yield self.user_config()
+        them); a 403 unless *noerr*.  Fires at once once user.cfg was
+        read in this request."""
+        cfg = self.cache.get("usercfg")
+        if cfg is None:
+            return self.user_config().addCallback(
+                self.check_with, path, privs, any, noerr)
+        try:
+            return defer.succeed(self.check_with(cfg, path, privs, any, noerr))
+        except APIError:
+            return defer.fail()
+
+    def check_with(self, cfg, path, privs, any=False, noerr=False):
+        """:meth:`check` given the :meth:`user_config` *cfg* (synchronous)."""
         ok = permissions.check(cfg, self.auth_id, path, privs, any=any)
         if not ok and not noerr:
             raise APIError("Permission check failed (%s, %s)"

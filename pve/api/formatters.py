@@ -39,8 +39,17 @@ def status_message(code):
         return ""
 
 
+_PLAIN = frozenset((str, int, float, type(None)))
+
+
 def wire(data):
     """*data* with booleans as 1/0 (and tuples as lists), ready for JSON."""
+    kind = type(data)
+    if kind in _PLAIN:
+        return data
+    if kind is dict:
+        return {k: v if type(v) in _PLAIN else wire(v)
+                for k, v in data.items()}
     if isinstance(data, bool):
         return int(data)
     if isinstance(data, dict):

@@ -189,15 +189,15 @@ def fingerprint(pem):
 
 # -- endpoints --------------------------------------------------------------
 
-@defer.inlineCallbacks
-def node_entry(env, node, members):
+def node_entry(env, cfg, node, members):
     """A node's entry of ``/nodes`` and ``/cluster/resources``: status
-    from the members; statistics for this node, to ``Sys.Audit`` holders."""
+    from the members; statistics for this node, to ``Sys.Audit`` holders
+    (*cfg*: the request's user config)."""
     online = (members.get(node) or {}).get("online")
     entry = {"id": "node/" + node, "node": node, "type": "node",
              "status": "online" if online else "offline"}
-    can_audit = yield env.check("/nodes/" + node, ["Sys.Audit"], noerr=True)
-    if node == env.nodename and can_audit:
+    if node == env.nodename and env.check_with(
+            cfg, "/nodes/" + node, ["Sys.Audit"], noerr=True):
         entry.update(node_stats(env.reactor.seconds()))
     return entry
 
@@ -206,9 +206,10 @@ def node_entry(env, node, members):
 @defer.inlineCallbacks
 def list_nodes(env, params):
     members = yield env.cfs.members()
+    cfg = yield env.user_config()
     result = []
     for node in sorted(members):
-        entry = yield node_entry(env, node, members)
+        entry = node_entry(env, cfg, node, members)
         try:
             pem = yield env.cfs.read("nodes/%s/pve-ssl.pem" % node)
             entry["ssl_fingerprint"] = fingerprint(pem)

@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 
 from pve.api import permcheck
 from pve.api.schema import APIError
+from pve.deferreds import settled
 
 
 @dataclass
@@ -57,8 +58,8 @@ class Result:
 
 def handle(registry, env, auth, method, rel_uri, params, privileged=True):
     """Fires with a :class:`Result` (errors included, never fails).
-    Plain callbacks, no generator: when user.cfg is at hand and the
-    handler answers at once, so does this."""
+    No generator and no callbacks when user.cfg is at hand and the
+    handler answers at once: the Deferred has fired on return."""
     try:
         route = registry.resolve(method, rel_uri)
     except Exception as e:
@@ -72,14 +73,16 @@ def handle(registry, env, auth, method, rel_uri, params, privileged=True):
                 "ticket.\n" % rel_uri)
         cfg = env.cache.get("usercfg")
         if cfg is None:
-            d = env.user_config()
-        else:
-            d = defer.succeed(cfg)
-        d.addCallback(_permitted, route, endpoint, env, auth, merged,
-                      privileged)
+            d = env.user_config().addCallback(
+                _permitted, route, endpoint, env, auth, merged, privileged)
+            return d.addErrback(_failed, endpoint)
+        result = settled(_permitted(cfg, route, endpoint, env, auth, merged,
+                                    privileged))
     except Exception as e:
         return defer.succeed(Result.from_error(e, endpoint))
-    return d.addErrback(_failed, endpoint)
+    if isinstance(result, defer.Deferred):
+        return result.addErrback(_failed, endpoint)
+    return defer.succeed(result)
 
 
 def _permitted(cfg, route, endpoint, env, auth, merged, privileged):
@@ -91,7 +94,10 @@ def _permitted(cfg, route, endpoint, env, auth, merged, privileged):
     if route.protected and not privileged:
         return Result(forward="daemon", endpoint=endpoint)
     checked = route.check(merged)
-    return endpoint.call(env, checked).addCallback(_done, endpoint)
+    value = settled(endpoint.call(env, checked))
+    if isinstance(value, defer.Deferred):
+        return value.addCallback(_done, endpoint)
+    return _done(value, endpoint)
 
 
 def _done(value, endpoint):

@@ -8,7 +8,8 @@ Proxmox's daemons do with ``cfs_update``, each request starts with
 a file whose version changed since is dropped, the others are kept (writes
 to other files and cfs lock churn cost nothing).  With a *counter* (a
 :class:`pve.cluster.treeversion.Reader`), a refresh that finds the tree
-version unchanged since the last call costs no call at all.  Writes made through the wrapper drop what they
+version unchanged since the last call costs no call at all, and the VM
+list and the members are kept while it stays the same.  Writes made through the wrapper drop what they
 touch at once, and taking a cfs lock refreshes (as Proxmox's ``cfs_lock``
 calls ``cfs_update``), so read-modify-write under a lock never starts from
 a stale copy.  Every other call goes straight through.
@@ -54,6 +55,7 @@ class CachedClient:
         self._previous = {}     # (path, parser) -> ((data, mtime), value)
         self._next = []         # refreshes waiting for the next call
         self._in_flight = False
+        self._kept = {}         # method name -> (counter value, answer)
 
     def __getattr__(self, name):
         return getattr(self.client, name)
@@ -202,6 +204,29 @@ class CachedClient:
                 self._previous.pop(key, None)
             return value
         return self._load(path).addCallback(parse)
+
+    def _kept_call(self, name):
+        """``client.<name>()``, answered again while the counter is the
+        same (the answer is shared: callers must not modify it)."""
+        now = self.counter.read() if self.counter is not None else None
+        if now is None:
+            return getattr(self.client, name)()
+        kept = self._kept.get(name)
+        if kept is not None and kept[0] == now:
+            return defer.succeed(kept[1])
+
+        def keep(answer):
+            # *now* was read before asking: a later change shows as a
+            # different value next time
+            self._kept[name] = (now, answer)
+            return answer
+        return getattr(self.client, name)().addCallback(keep)
+
+    def vmlist(self):
+        return self._kept_call("vmlist")
+
+    def members(self):
+        return self._kept_call("members")
 
     # writes through the wrapper drop what they touch, before and after
     def _changing(self, d, *paths):

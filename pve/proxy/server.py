@@ -22,6 +22,7 @@ from pve.api import auth as authmod
 from pve.api.schema import APIError
 from pve.daemon import commands
 from pve.debuglog import Logger
+from pve.deferreds import settled
 
 log = Logger()
 
@@ -322,10 +323,19 @@ class ProxyResource(resource.Resource):
 
     def render(self, request):
         request.setHeader(b"server", SERVER_NAME)
-        d = defer.maybeDeferred(self._handle, request)
-        d.addErrback(self._internal_error, request)
-        d.addCallback(self._send, request)
-        d.addErrback(log.failure, "could not send a response")
+        try:
+            response = settled(self._handle(request))
+        except Exception:
+            response = self._internal_error(Failure(), request)
+        if isinstance(response, defer.Deferred):
+            response.addErrback(self._internal_error, request)
+            response.addCallback(self._send, request)
+            response.addErrback(log.failure, "could not send a response")
+        else:
+            try:
+                self._send(response, request)
+            except Exception:
+                log.failure("could not send a response")
         return server.NOT_DONE_YET
 
     # -- dispatch ---------------------------------------------------------
@@ -382,10 +392,10 @@ class ProxyResource(resource.Resource):
             refresh = getattr(self.cfs, "refresh", None)
             if refresh is not None:
                 # as Proxmox's cfs_update: see what changed since the last
-                yield refresh()
-            cfg = yield authmod.read_user_cfg(self.cfs)
-            caller = yield self.authenticator.authenticate(
-                method, rel_uri, creds, cfg)
+                yield settled(refresh())
+            cfg = yield settled(authmod.read_user_cfg(self.cfs))
+            caller = yield settled(self.authenticator.authenticate(
+                method, rel_uri, creds, cfg))
         except Exception as e:
             message = e.message if isinstance(e, APIError) else "%s\n" % (e,)
             log.info("authentication failure; rhost={rhost} msg={msg}",
@@ -412,8 +422,8 @@ class ProxyResource(resource.Resource):
             return formatters.format_error(fmt, e, path=path)
         env = authmod.make_env(caller, self.cfs, self.reactor, self.paths,
                                self.nodename, ip, cfg)
-        result = yield rest.handle(self.registry, env, caller, method,
-                                   rel_uri, params, privileged=False)
+        result = yield settled(rest.handle(self.registry, env, caller, method,
+                                           rel_uri, params, privileged=False))
         if result.forward == "daemon":
             endpoint = result.endpoint
             if self.daemon is None:

@@ -32,16 +32,18 @@ class FileTests(unittest.TestCase):
     def test_reader_follows_publisher(self):
         pub = self.publisher(7)
         reader = self.reader()
-        self.assertEqual(reader.read(), (pub.instance, 7))
+        self.assertEqual(reader.read(), (pub.instance, 7, 1))
         pub.publish(8)
-        self.assertEqual(reader.read(), (pub.instance, 8))
+        self.assertEqual(reader.read(), (pub.instance, 8, 1))
+        pub.publish_members(2)
+        self.assertEqual(reader.read(), (pub.instance, 8, 2))
         self.assertEqual(os.stat(self.path).st_mode & 0o777, 0o644)
 
     def test_nothing_to_trust(self):
         reader = self.reader()
         self.assertIsNone(reader.read())            # no file yet
         pub = self.publisher(3)
-        self.assertEqual(reader.read(), (pub.instance, 3))
+        self.assertEqual(reader.read(), (pub.instance, 3, 1))
         pub.close()                                 # pmxcfs stopped
         self.assertIsNone(reader.read())
 
@@ -52,15 +54,22 @@ class FileTests(unittest.TestCase):
         first.close()
         second = self.publisher(5)
         self.assertNotEqual(reader.read(), before)
-        self.assertEqual(reader.read(), (second.instance, 5))
+        self.assertEqual(reader.read(), (second.instance, 5, 1))
 
     def test_replaced_file_followed(self):
-        self.publisher(5)
-        reader = self.reader()
-        reader.read()
+        """A file replaced while pmxcfs was down (killed: it could not say
+        it stopped) is found again within RECHECK seconds."""
+        clock = task.Clock()
+        first = self.publisher(5)
+        reader = treeversion.Reader(self.path, clock=clock.seconds)
+        self.addCleanup(reader.close)
+        before = reader.read()
         os.unlink(self.path)
+        first._map = None           # as if killed
         again = self.publisher(9)
-        self.assertEqual(reader.read(), (again.instance, 9))
+        self.assertEqual(reader.read(), before)
+        clock.advance(treeversion.RECHECK)
+        self.assertEqual(reader.read(), (again.instance, 9, 1))
 
 
 class CachedClientTests(unittest.TestCase):
@@ -105,6 +114,47 @@ class CachedClientTests(unittest.TestCase):
         self.assertEqual(self.counting.versions_calls, 3)
 
 
+class KeptCallsTests(unittest.TestCase):
+    """The VM list and the members, kept while the versions stay."""
+
+    def setUp(self):
+        self.cfs = open_cfs(self, make_root(self), task.Clock())
+        path = os.path.abspath(self.mktemp())
+        self.addCleanup(treeversion.publish(self.cfs, path))
+        self.calls = []
+        direct = DirectClient(self.cfs, reactor)
+
+        class Recording(Counting):
+            def vmlist(inner):
+                self.calls.append("vmlist")
+                return direct.vmlist()
+
+            def members(inner):
+                self.calls.append("members")
+                return direct.members()
+        reader = treeversion.Reader(path)
+        self.addCleanup(reader.close)
+        self.cache = CachedClient(Recording(direct), [], counter=reader)
+
+    @defer.inlineCallbacks
+    def test_vmlist_kept_until_the_tree_changes(self):
+        first = yield self.cache.vmlist()
+        again = yield self.cache.vmlist()
+        self.assertEqual((first, again), ({}, {}))
+        self.assertEqual(self.calls, ["vmlist"])
+        self.cfs.write_file("nodes/node1/qemu-server/100.conf", b"memory: 512\n")
+        vms = yield self.cache.vmlist()
+        self.assertEqual(list(vms), [100])
+        self.assertEqual(self.calls, ["vmlist", "vmlist"])
+
+    @defer.inlineCallbacks
+    def test_members_kept(self):
+        yield self.cache.members()
+        members = yield self.cache.members()
+        self.assertIn("node1", members)
+        self.assertEqual(self.calls, ["members"])
+
+
 class DaemonTests(unittest.TestCase):
     """The real pmxcfs publishes each change before answering it."""
 
@@ -116,7 +166,7 @@ class DaemonTests(unittest.TestCase):
         proc.start()
         reader = treeversion.Reader(paths.Paths(root).pmxcfs_version)
         self.addCleanup(reader.close)
-        instance, version = reader.read()
+        instance, version, _members = reader.read()
         with open(os.path.join(proc.mountpoint, "storage.cfg"), "wb") as f:
             f.write(b"dir: local\n\tpath /var/lib/vz\n")
         after = reader.read()
