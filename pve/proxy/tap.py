@@ -98,13 +98,45 @@ def cert_paths(node):
             (base + "pve-ssl.pem", base + "pve-ssl.key")]
 
 
-@defer.inlineCallbacks
-def read_certificate(cfs, node):
-    """``(cert_pem, key_pem, path)``: the custom certificate if present."""
-    for cert, key in cert_paths(node):
+class KeyFile:
+    """``TLS_KEY_FILE``: the custom certificate's key outside pmxcfs.
+
+    Read as root at start; read again at each certificate reload where
+    www-data may, else what was read before is used.  ``data`` is None
+    while the path is not a file (then, as in Proxmox, the custom
+    certificate is not used)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.data = None
+        self.read()
+
+    def read(self):
         try:
-            cert_pem = yield cfs.read(cert)
-            key_pem = yield cfs.read(key)
+            with open(self.path, "rb") as f:
+                self.data = f.read()
+        except PermissionError:
+            pass
+        except OSError:
+            self.data = None
+        return self.data
+
+
+@defer.inlineCallbacks
+def read_certificate(cfs, node, key_file=None):
+    """``(cert_pem, key_pem, path)``: the custom certificate if present
+    (its key from *key_file*, a :class:`KeyFile`, when ``TLS_KEY_FILE`` is
+    set), else the node's."""
+    for custom, (cert, key) in zip((True, False), cert_paths(node)):
+        try:
+            if custom and key_file is not None:
+                key_pem = key_file.read()
+                if key_pem is None:
+                    continue
+                cert_pem = yield cfs.read(cert)
+            else:
+                cert_pem = yield cfs.read(cert)
+                key_pem = yield cfs.read(key)
         except OSError as e:
             if e.errno == errno.ENOENT:
                 continue
@@ -157,11 +189,15 @@ class ProxyService(StartingService):
         self.daemon = None
         self._unwatch = None
         self.access_log = None
+        self.key_file = None
 
     def privilegedStartService(self):
         from pve.proxy import server
         from twisted.web import resource
         self.access_log = open_access_log(self.reactor, self.options["user"])
+        path = self.options["settings"].get("TLS_KEY_FILE")
+        if path:
+            self.key_file = KeyFile(path)
         self.site = server.make_site(resource.NoResource(), self.access_log)
         factory = server.https_factory(self.site, self.holder,
                                        self.options["settings"])
@@ -208,13 +244,17 @@ class ProxyService(StartingService):
     def reload(self):
         from pve.proxy import tls
         cert_pem, key_pem, path = yield read_certificate(
-            self.cfs, self.options["nodename"])
+            self.cfs, self.options["nodename"], self.key_file)
         if self.holder.tls is None:
             self.holder.tls = tls.ServerTLS(cert_pem, key_pem,
                                             self.options["settings"])
         else:
             self.holder.tls.update(cert_pem, key_pem)
-        log.info("loaded certificate {path}", path=path)
+        if self.key_file is not None and path.endswith("/pveproxy-ssl.pem"):
+            log.info("loaded certificate {path} with key {key}", path=path,
+                     key=self.key_file.path)
+        else:
+            log.info("loaded certificate {path}", path=path)
 
     def _changed(self, path, version):
         if path.rsplit("/", 1)[-1] in ("pveproxy-ssl.pem", "pveproxy-ssl.key",
