@@ -8,8 +8,10 @@ most :data:`MAX_POST` bytes), permissions checked, then the call runs here
 or, when the endpoint is ``protected``, in pvedaemon over AMP.
 """
 
+import gzip
 import json
 import re
+import zlib
 from urllib.parse import unquote_to_bytes
 
 from twisted.internet import defer, endpoints, error, task
@@ -27,6 +29,8 @@ from pve.deferreds import settled
 log = Logger()
 
 MAX_POST = 512 * 1024
+#: responses longer than this are compressed for clients that accept it
+COMPRESS_OVER = 1024
 AUTH_DELAY = 3.0
 BASE_URI = "/api2"
 SERVER_NAME = b"pve-api-daemon/3.0"
@@ -304,8 +308,9 @@ class ProxyResource(resource.Resource):
     isLeaf = True
 
     def __init__(self, registry, cfs, reactor, paths, nodename, daemon=None,
-                 clock=None, auth_delay=AUTH_DELAY):
+                 clock=None, auth_delay=AUTH_DELAY, compression=True):
         super().__init__()
+        self.compression = compression
         self.registry = registry
         self.cfs = cfs
         self.reactor = reactor
@@ -465,10 +470,28 @@ class ProxyResource(resource.Resource):
                               response.content_type.encode("ascii"))
         if response.code >= 300:
             request.setHeader(b"connection", b"close")
-        request.setHeader(b"content-length", b"%d" % len(response.body))
+        body = response.body
+        if self.compression and len(body) > COMPRESS_OVER:
+            body = _compress(request, body)
+        request.setHeader(b"content-length", b"%d" % len(body))
         if request.method != b"HEAD":
-            request.write(response.body)
+            request.write(body)
         request.finish()
+
+
+def _compress(request, body):
+    """*body* gzip'd (or zlib'd) for a client that accepts it, as
+    Proxmox's (``COMPRESSION``, on by default)."""
+    accepted = request.getHeader(b"accept-encoding")
+    if not accepted:
+        return body
+    if b"gzip" in accepted:
+        request.setHeader(b"content-encoding", b"gzip")
+        return gzip.compress(body, mtime=0)
+    if b"deflate" in accepted:
+        request.setHeader(b"content-encoding", b"deflate")
+        return zlib.compress(body)
+    return body
 
 
 def _header(request, name):

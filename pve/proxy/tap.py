@@ -237,7 +237,8 @@ class ProxyService(StartingService):
         self.site.resource = server.ProxyResource(
             registry, cached_client(self.cfs, HOT_PATHS, paths), self.reactor,
             paths, node, daemon=self.daemon,
-            auth_delay=self.options["auth-delay"])
+            auth_delay=self.options["auth-delay"],
+            compression=self.options["settings"].get("COMPRESSION", True))
         log.info("pveproxy ready (node {node})", node=node)
 
     @defer.inlineCallbacks

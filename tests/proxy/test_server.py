@@ -2,8 +2,10 @@
 pvedaemon over AMP, tickets, CSRF and API tokens made as Proxmox makes
 them."""
 
+import gzip
 import json
 import urllib.parse
+import zlib
 
 from twisted.internet import defer, endpoints, reactor, task, threads
 from twisted.logger import globalLogPublisher
@@ -60,7 +62,8 @@ def start_proxy(testcase, node, daemon=None, clock=None, auth_delay=0,
         testcase.addCleanup(daemon_client.close)
     res = server.ProxyResource(make_registry("proxy"), cfs, reactor,
                                node.paths, NODE, daemon=daemon_client,
-                               clock=clock, auth_delay=auth_delay)
+                               clock=clock, auth_delay=auth_delay,
+                               compression=settings.get("COMPRESSION", True))
     factory = server.https_factory(
         server.make_site(res, access_log), tls.ServerTLS(node.cert_pem, node.key_pem),
         settings)
@@ -470,6 +473,40 @@ class ProxyTests(unittest.TestCase):
         status, _, _, body = yield self.request(
             "GET", "/pve-docs/api-viewer/index.html")
         self.assertIn(b"apidata.js", body)
+
+    @defer.inlineCallbacks
+    def test_compression(self):
+        """Past 1 KiB, bodies are gzip'd (or zlib'd) for clients that
+        accept it, as Proxmox's COMPRESSION does by default."""
+        path = "/pve-docs/api-viewer/apidata.js"
+        _, _, headers, plain = yield self.request("GET", path)
+        self.assertNotIn("content-encoding", headers)
+        _, _, headers, body = yield self.request(
+            "GET", path, {"Accept-Encoding": "gzip, deflate"})
+        self.assertEqual(headers["content-encoding"], "gzip")
+        self.assertEqual(int(headers["content-length"]), len(body))
+        self.assertLess(len(body), len(plain))
+        self.assertEqual(gzip.decompress(body), plain)
+        _, _, headers, body = yield self.request(
+            "GET", path, {"Accept-Encoding": "deflate"})
+        self.assertEqual(headers["content-encoding"], "deflate")
+        self.assertEqual(zlib.decompress(body), plain)
+        # small bodies as they are
+        headers = self.auth("alice@pve")
+        headers["Accept-Encoding"] = "gzip"
+        _, _, headers, body = yield self.request(
+            "GET", "/api2/json/version", headers)
+        self.assertNotIn("content-encoding", headers)
+        self.assertIn(b'"version"', body)
+
+    @defer.inlineCallbacks
+    def test_compression_off(self):
+        port = yield start_proxy(self, self.node, settings_text="COMPRESSION:0")
+        _, _, headers, body = yield self.request(
+            "GET", "/pve-docs/api-viewer/apidata.js",
+            {"Accept-Encoding": "gzip"}, port=port)
+        self.assertNotIn("content-encoding", headers)
+        self.assertTrue(body.startswith(b"const apiSchema = ["))
 
 
 class AuthDelayTests(unittest.TestCase):
