@@ -3,7 +3,9 @@
 
     ::ffff:192.0.2.7 - root@pam [27/11/2026:15:26:14 +0000] "GET /api2/json/version HTTP/1.1" 200 123
 
-(peer, user or ``-``, local time, request line, status, body length).  One
+(peer, user or ``-``, local time, request line, status, body length); the
+peer is the client a trusted proxy named (``PROXY_REAL_IP_HEADER``) if
+pveproxy found one.  One
 ``write(2)`` a line on a file opened with ``O_APPEND``, as Proxmox's
 autoflushed handle; nothing goes through the twisted log observers.  The
 time string is made at most once a second.
@@ -14,6 +16,8 @@ import time
 
 #: the attribute of a request naming who made it (set once authenticated)
 USER_ATTR = "pve_userid"
+#: the attribute of a request holding the client named by a proxy
+REAL_IP_ATTR = "pve_real_ip"
 
 
 def peer(host):
@@ -74,7 +78,8 @@ class AccessLog:
         uri = request.uri.decode("latin-1")
         requestline = "%s %s %s" % (request.method.decode("latin-1"), uri,
                                     request.clientproto.decode("latin-1"))
-        line = format_line(peer(host), getattr(request, USER_ATTR, None),
+        client = getattr(request, REAL_IP_ATTR, None) or peer(host)
+        line = format_line(client, getattr(request, USER_ATTR, None),
                            self.timestr(self.clock.seconds()), requestline,
                            request.code, request.sentLength)
         try:

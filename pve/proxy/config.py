@@ -114,19 +114,32 @@ def read(path):
     return parse(evaluate(path))
 
 
+def _address(text):
+    """An address, IPv4-mapped ones as plain IPv4; None if invalid."""
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip
+
+
+def in_networks(networks, address):
+    """Whether *address* is in one of *networks* (a parsed list)."""
+    ip = _address(address)
+    return ip is not None and any(ip in net for net in networks
+                                  if net.version == ip.version)
+
+
 def host_allowed(settings, address):
     """Proxmox's rule: allowed if it matches ALLOW_FROM and not DENY_FROM;
     matching both or neither falls to POLICY (default allow)."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
+    if _address(address) is None:
         return False
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
 
     def matches(key):
-        return any(ip in net for net in settings.get(key, ())
-                   if net.version == ip.version)
+        return in_networks(settings.get(key, ()), address)
 
     allow, deny = matches("ALLOW_FROM"), matches("DENY_FROM")
     if allow == deny:

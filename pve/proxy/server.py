@@ -9,6 +9,7 @@ or, when the endpoint is ``protected``, in pvedaemon over AMP.
 """
 
 import gzip
+import ipaddress
 import json
 import re
 import zlib
@@ -23,6 +24,7 @@ from pve.api import apidata, formatters, rest
 from pve.api import auth as authmod
 from pve.api.schema import APIError
 from pve.daemon import commands
+from pve.proxy import accesslog, config
 from pve.debuglog import Logger
 from pve.deferreds import settled
 
@@ -308,9 +310,13 @@ class ProxyResource(resource.Resource):
     isLeaf = True
 
     def __init__(self, registry, cfs, reactor, paths, nodename, daemon=None,
-                 clock=None, auth_delay=AUTH_DELAY, compression=True):
+                 clock=None, auth_delay=AUTH_DELAY, settings=None):
         super().__init__()
-        self.compression = compression
+        settings = settings or {}
+        self.compression = settings.get("COMPRESSION", True)
+        header = settings.get("PROXY_REAL_IP_HEADER")
+        self.real_ip_header = header.encode("latin-1") if header else None
+        self.real_ip_proxies = settings.get("PROXY_REAL_IP_ALLOW_FROM")
         self.registry = registry
         self.cfs = cfs
         self.reactor = reactor
@@ -328,6 +334,8 @@ class ProxyResource(resource.Resource):
 
     def render(self, request):
         request.setHeader(b"server", SERVER_NAME)
+        if self.real_ip_header is not None:
+            self._real_ip(request)
         try:
             response = settled(self._handle(request))
         except Exception:
@@ -342,6 +350,22 @@ class ProxyResource(resource.Resource):
             except Exception:
                 log.failure("could not send a response")
         return server.NOT_DONE_YET
+
+    def _real_ip(self, request):
+        """PROXY_REAL_IP_HEADER: the client a trusted proxy names, for the
+        access log; values that are not one address are ignored."""
+        value = request.getHeader(self.real_ip_header)
+        if not value:
+            return
+        try:
+            ip = ipaddress.ip_address(value.decode("latin-1").strip())
+        except ValueError:
+            return
+        peer = client_ip(request)
+        if self.real_ip_proxies is not None:
+            if not peer or not config.in_networks(self.real_ip_proxies, peer):
+                return
+        setattr(request, accesslog.REAL_IP_ATTR, str(ip))
 
     # -- dispatch ---------------------------------------------------------
 

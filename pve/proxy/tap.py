@@ -238,7 +238,7 @@ class ProxyService(StartingService):
             registry, cached_client(self.cfs, HOT_PATHS, paths), self.reactor,
             paths, node, daemon=self.daemon,
             auth_delay=self.options["auth-delay"],
-            compression=self.options["settings"].get("COMPRESSION", True))
+            settings=self.options["settings"])
         log.info("pveproxy ready (node {node})", node=node)
 
     @defer.inlineCallbacks

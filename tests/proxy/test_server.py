@@ -63,7 +63,7 @@ def start_proxy(testcase, node, daemon=None, clock=None, auth_delay=0,
     res = server.ProxyResource(make_registry("proxy"), cfs, reactor,
                                node.paths, NODE, daemon=daemon_client,
                                clock=clock, auth_delay=auth_delay,
-                               compression=settings.get("COMPRESSION", True))
+                               settings=settings)
     factory = server.https_factory(
         server.make_site(res, access_log), tls.ServerTLS(node.cert_pem, node.key_pem),
         settings)
@@ -136,6 +136,28 @@ class ProxyTests(unittest.TestCase):
         self.assertRegex(lines[2], pattern % (
             "alice@pve!full", "GET /api2/json/version HTTP/1\.1",
             "200 %d" % len(body)))
+
+    @defer.inlineCallbacks
+    def test_real_ip_header(self):
+        """PROXY_REAL_IP_HEADER: the access log names the client the header
+        gives, if it is one address and the peer a trusted proxy."""
+        trusting = yield start_proxy(
+            self, self.node, access_log=self.access_log,
+            settings_text="PROXY_REAL_IP_HEADER:X-Forwarded-For")
+        doubting = yield start_proxy(
+            self, self.node, access_log=self.access_log,
+            settings_text="PROXY_REAL_IP_HEADER:X-Forwarded-For\n"
+                          "PROXY_REAL_IP_ALLOW_FROM:10.0.0.0/8")
+        for port, value in ((trusting, "192.0.2.7"), (trusting, "2001:db8::0:1"),
+                            (trusting, "192.0.2.7, 10.1.1.1"),
+                            (doubting, "192.0.2.8"), (self.port, "192.0.2.9")):
+            yield self.request("GET", "/", {"X-Forwarded-For": value},
+                               port=port)
+        with open(self.node.paths.proxy_access_log) as f:
+            clients = [line.split(" ", 1)[0] for line in f]
+        self.assertEqual(clients, ["192.0.2.7", "2001:db8::1",
+                                   "::ffff:127.0.0.1", "::ffff:127.0.0.1",
+                                   "::ffff:127.0.0.1"])
 
     @defer.inlineCallbacks
     def test_ticket_in_authorization_header(self):
