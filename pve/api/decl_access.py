@@ -97,6 +97,508 @@ DECLS = {
                            'type': 'object'},
                  'links': [{'href': '{realm}', 'rel': 'child'}],
                  'type': 'array'}},
+    ('/access/domains', 'POST'): {'name': 'create',
+     'description': 'Add an authentication server.',
+     'permissions': {'check': ['perm', '/access/realm', ['Realm.Allocate']]},
+     'protected': 1,
+     'allowtoken': 1,
+     'parameters': {'additionalProperties': 0,
+                    'properties': {'acr-values': {'description': 'Specifies the Authentication '
+                                                                 'Context Class Reference values '
+                                                                 'that theAuthorization Server is '
+                                                                 'being requested to use for the '
+                                                                 'Auth Request.',
+                                                  'optional': 1,
+                                                  'pattern': '^[^\\x00-\\x1F\\x7F <>#"]*$',
+                                                  'type': 'string'},
+                                   'autocreate': {'default': 0,
+                                                  'description': 'Automatically create users if '
+                                                                 'they do not exist.',
+                                                  'optional': 1,
+                                                  'type': 'boolean'},
+                                   'base_dn': {'description': 'LDAP base domain name',
+                                               'maxLength': 256,
+                                               'optional': 1,
+                                               'type': 'string'},
+                                   'bind_dn': {'description': 'LDAP bind domain name',
+                                               'maxLength': 256,
+                                               'optional': 1,
+                                               'type': 'string'},
+                                   'capath': {'default': '/etc/ssl/certs',
+                                              'description': 'Path to the CA certificate store',
+                                              'optional': 1,
+                                              'type': 'string'},
+                                   'case-sensitive': {'default': 1,
+                                                      'description': 'username is case-sensitive',
+                                                      'optional': 1,
+                                                      'type': 'boolean'},
+                                   'cert': {'description': 'Path to the client certificate',
+                                            'optional': 1,
+                                            'type': 'string'},
+                                   'certkey': {'description': 'Path to the client certificate key',
+                                               'optional': 1,
+                                               'type': 'string'},
+                                   'check-connection': {'default': 0,
+                                                        'description': 'Check bind connection to '
+                                                                       'the server.',
+                                                        'optional': 1,
+                                                        'type': 'boolean'},
+                                   'client-id': {'description': 'OpenID Client ID',
+                                                 'maxLength': 256,
+                                                 'optional': 1,
+                                                 'type': 'string'},
+                                   'client-key': {'description': 'OpenID Client Key',
+                                                  'maxLength': 256,
+                                                  'optional': 1,
+                                                  'type': 'string'},
+                                   'comment': {'description': 'Description.',
+                                               'maxLength': 4096,
+                                               'optional': 1,
+                                               'type': 'string'},
+                                   'default': {'description': 'Use this as default realm',
+                                               'optional': 1,
+                                               'type': 'boolean'},
+                                   'domain': {'description': 'AD domain name',
+                                              'maxLength': 256,
+                                              'optional': 1,
+                                              'pattern': '\\S+',
+                                              'type': 'string'},
+                                   'filter': {'description': 'LDAP filter for user sync.',
+                                              'maxLength': 2048,
+                                              'optional': 1,
+                                              'type': 'string'},
+                                   'group_classes': {'default': 'groupOfNames, group, '
+                                                                'univentionGroup, ipausergroup',
+                                                     'description': 'The objectclasses for groups.',
+                                                     'format': 'ldap-simple-attr-list',
+                                                     'optional': 1,
+                                                     'type': 'string'},
+                                   'group_dn': {'description': 'LDAP base domain name for group '
+                                                               'sync. If not set, the base_dn will '
+                                                               'be used.',
+                                                'maxLength': 256,
+                                                'optional': 1,
+                                                'type': 'string'},
+                                   'group_filter': {'description': 'LDAP filter for group sync.',
+                                                    'maxLength': 2048,
+                                                    'optional': 1,
+                                                    'type': 'string'},
+                                   'group_name_attr': {'description': 'LDAP attribute representing '
+                                                                      'a groups name. If not set '
+                                                                      'or found, the first value '
+                                                                      'of the DN will be used as '
+                                                                      'name.',
+                                                       'format': 'ldap-simple-attr',
+                                                       'maxLength': 256,
+                                                       'optional': 1,
+                                                       'type': 'string'},
+                                   'groups-autocreate': {'default': 0,
+                                                         'description': 'Automatically create '
+                                                                        'groups if they do not '
+                                                                        'exist.',
+                                                         'optional': 1,
+                                                         'type': 'boolean'},
+                                   'groups-claim': {'description': 'OpenID claim used to retrieve '
+                                                                   'groups with.',
+                                                    'maxLength': 256,
+                                                    'optional': 1,
+                                                    'pattern': '(?^:[A-Za-z0-9\\.\\-_]+)',
+                                                    'type': 'string'},
+                                   'groups-overwrite': {'default': 0,
+                                                        'description': 'All groups will be '
+                                                                       'overwritten for the user '
+                                                                       'on login.',
+                                                        'optional': 1,
+                                                        'type': 'boolean'},
+                                   'issuer-url': {'description': 'OpenID Issuer Url',
+                                                  'maxLength': 256,
+                                                  'optional': 1,
+                                                  'type': 'string'},
+                                   'mode': {'default': 'ldap',
+                                            'description': 'LDAP protocol mode.',
+                                            'enum': ['ldap', 'ldaps', 'ldap+starttls'],
+                                            'optional': 1,
+                                            'type': 'string'},
+                                   'password': {'description': 'LDAP bind password. Will be stored '
+                                                               'in '
+                                                               "'/etc/pve/priv/realm/<REALM>.pw'.",
+                                                'optional': 1,
+                                                'type': 'string'},
+                                   'port': {'description': 'Server port.',
+                                            'maximum': 65535,
+                                            'minimum': 1,
+                                            'optional': 1,
+                                            'type': 'integer'},
+                                   'prompt': {'description': 'Specifies whether the Authorization '
+                                                             'Server prompts the End-User for '
+                                                             'reauthentication and consent.',
+                                              'optional': 1,
+                                              'pattern': '(?:none|login|consent|select_account|\\S+)',
+                                              'type': 'string'},
+                                   'query-userinfo': {'default': 1,
+                                                      'description': 'Enables querying the '
+                                                                     'userinfo endpoint for claims '
+                                                                     'values.',
+                                                      'optional': 1,
+                                                      'type': 'boolean'},
+                                   'realm': {'description': 'Authentication domain ID',
+                                             'format': 'pve-realm',
+                                             'maxLength': 32,
+                                             'type': 'string'},
+                                   'scopes': {'default': 'email profile',
+                                              'description': 'Specifies the scopes (user details) '
+                                                             'that should be authorized and '
+                                                             "returned, for example 'email' or "
+                                                             "'profile'.",
+                                              'optional': 1,
+                                              'type': 'string'},
+                                   'secure': {'description': 'Use secure LDAPS protocol. '
+                                                             "DEPRECATED: use 'mode' instead.",
+                                              'optional': 1,
+                                              'type': 'boolean'},
+                                   'server1': {'description': 'Server IP address (or DNS name)',
+                                               'format': 'address',
+                                               'maxLength': 256,
+                                               'optional': 1,
+                                               'type': 'string'},
+                                   'server2': {'description': 'Fallback Server IP address (or DNS '
+                                                              'name)',
+                                               'format': 'address',
+                                               'maxLength': 256,
+                                               'optional': 1,
+                                               'type': 'string'},
+                                   'sslversion': {'description': "LDAPS TLS/SSL version. It's not "
+                                                                 'recommended to use version older '
+                                                                 'than 1.2!',
+                                                  'enum': ['tlsv1',
+                                                           'tlsv1_1',
+                                                           'tlsv1_2',
+                                                           'tlsv1_3'],
+                                                  'optional': 1,
+                                                  'type': 'string'},
+                                   'sync-defaults-options': {'description': 'The default options '
+                                                                            'for behavior of '
+                                                                            'synchronizations.',
+                                                             'format': 'realm-sync-options',
+                                                             'optional': 1,
+                                                             'type': 'string',
+                                                             'typetext': '[enable-new=<1|0>] '
+                                                                         '[,full=<1|0>] '
+                                                                         '[,purge=<1|0>] '
+                                                                         '[,remove-vanished=([acl];[properties];[entry])|none] '
+                                                                         '[,scope=<users|groups|both>]'},
+                                   'sync_attributes': {'description': 'Comma separated list of '
+                                                                      'key=value pairs for '
+                                                                      'specifying which LDAP '
+                                                                      'attributes map to which PVE '
+                                                                      'user field. For example, to '
+                                                                      'map the LDAP attribute '
+                                                                      "'mail' to PVEs 'email', "
+                                                                      "write  'email=mail'. By "
+                                                                      'default, each PVE user '
+                                                                      'field is represented  by an '
+                                                                      'LDAP attribute of the same '
+                                                                      'name.',
+                                                       'optional': 1,
+                                                       'pattern': '\\w+=[^,]+(,\\s*\\w+=[^,]+)*',
+                                                       'type': 'string'},
+                                   'tfa': {'description': 'Use Two-factor authentication.',
+                                           'format': 'pve-tfa-config',
+                                           'maxLength': 128,
+                                           'optional': 1,
+                                           'type': 'string',
+                                           'typetext': 'type=<TFATYPE> [,digits=<COUNT>] '
+                                                       '[,id=<ID>] [,key=<KEY>] [,step=<SECONDS>] '
+                                                       '[,url=<URL>]'},
+                                   'type': {'description': 'Realm type.',
+                                            'enum': ['ad', 'ldap', 'openid', 'pam', 'pve'],
+                                            'type': 'string'},
+                                   'user_attr': {'description': 'LDAP user attribute name',
+                                                 'maxLength': 256,
+                                                 'optional': 1,
+                                                 'pattern': '\\S{2,}',
+                                                 'type': 'string'},
+                                   'user_classes': {'default': 'inetorgperson, posixaccount, '
+                                                               'person, user',
+                                                    'description': 'The objectclasses for users.',
+                                                    'format': 'ldap-simple-attr-list',
+                                                    'optional': 1,
+                                                    'type': 'string'},
+                                   'username-claim': {'description': 'OpenID claim used to '
+                                                                     'generate the unique '
+                                                                     'username.',
+                                                      'optional': 1,
+                                                      'type': 'string'},
+                                   'verify': {'default': 0,
+                                              'description': "Verify the server's SSL certificate",
+                                              'optional': 1,
+                                              'type': 'boolean'}},
+                    'type': 'object'},
+     'returns': {'type': 'null'}},
+    ('/access/domains/{realm}', 'GET'): {'name': 'read',
+     'description': 'Get auth server configuration.',
+     'permissions': {'check': ['perm', '/access/realm', ['Realm.Allocate', 'Sys.Audit'], 'any', 1]},
+     'allowtoken': 1,
+     'parameters': {'additionalProperties': 0,
+                    'properties': {'realm': {'description': 'Authentication domain ID',
+                                             'format': 'pve-realm',
+                                             'maxLength': 32,
+                                             'type': 'string'}}},
+     'returns': {}},
+    ('/access/domains/{realm}', 'PUT'): {'name': 'update',
+     'description': 'Update authentication server settings.',
+     'permissions': {'check': ['perm', '/access/realm', ['Realm.Allocate']]},
+     'protected': 1,
+     'allowtoken': 1,
+     'parameters': {'additionalProperties': 0,
+                    'properties': {'acr-values': {'description': 'Specifies the Authentication '
+                                                                 'Context Class Reference values '
+                                                                 'that theAuthorization Server is '
+                                                                 'being requested to use for the '
+                                                                 'Auth Request.',
+                                                  'optional': 1,
+                                                  'pattern': '^[^\\x00-\\x1F\\x7F <>#"]*$',
+                                                  'type': 'string'},
+                                   'autocreate': {'default': 0,
+                                                  'description': 'Automatically create users if '
+                                                                 'they do not exist.',
+                                                  'optional': 1,
+                                                  'type': 'boolean'},
+                                   'base_dn': {'description': 'LDAP base domain name',
+                                               'maxLength': 256,
+                                               'optional': 1,
+                                               'type': 'string'},
+                                   'bind_dn': {'description': 'LDAP bind domain name',
+                                               'maxLength': 256,
+                                               'optional': 1,
+                                               'type': 'string'},
+                                   'capath': {'default': '/etc/ssl/certs',
+                                              'description': 'Path to the CA certificate store',
+                                              'optional': 1,
+                                              'type': 'string'},
+                                   'case-sensitive': {'default': 1,
+                                                      'description': 'username is case-sensitive',
+                                                      'optional': 1,
+                                                      'type': 'boolean'},
+                                   'cert': {'description': 'Path to the client certificate',
+                                            'optional': 1,
+                                            'type': 'string'},
+                                   'certkey': {'description': 'Path to the client certificate key',
+                                               'optional': 1,
+                                               'type': 'string'},
+                                   'check-connection': {'default': 0,
+                                                        'description': 'Check bind connection to '
+                                                                       'the server.',
+                                                        'optional': 1,
+                                                        'type': 'boolean'},
+                                   'client-id': {'description': 'OpenID Client ID',
+                                                 'maxLength': 256,
+                                                 'optional': 1,
+                                                 'type': 'string'},
+                                   'client-key': {'description': 'OpenID Client Key',
+                                                  'maxLength': 256,
+                                                  'optional': 1,
+                                                  'type': 'string'},
+                                   'comment': {'description': 'Description.',
+                                               'maxLength': 4096,
+                                               'optional': 1,
+                                               'type': 'string'},
+                                   'default': {'description': 'Use this as default realm',
+                                               'optional': 1,
+                                               'type': 'boolean'},
+                                   'delete': {'description': 'A list of settings you want to '
+                                                             'delete.',
+                                              'format': 'pve-configid-list',
+                                              'maxLength': 4096,
+                                              'optional': 1,
+                                              'type': 'string'},
+                                   'digest': {'description': 'Prevent changes if current '
+                                                             'configuration file has a different '
+                                                             'digest. This can be used to prevent '
+                                                             'concurrent modifications.',
+                                              'maxLength': 64,
+                                              'optional': 1,
+                                              'type': 'string'},
+                                   'domain': {'description': 'AD domain name',
+                                              'maxLength': 256,
+                                              'optional': 1,
+                                              'pattern': '\\S+',
+                                              'type': 'string'},
+                                   'filter': {'description': 'LDAP filter for user sync.',
+                                              'maxLength': 2048,
+                                              'optional': 1,
+                                              'type': 'string'},
+                                   'group_classes': {'default': 'groupOfNames, group, '
+                                                                'univentionGroup, ipausergroup',
+                                                     'description': 'The objectclasses for groups.',
+                                                     'format': 'ldap-simple-attr-list',
+                                                     'optional': 1,
+                                                     'type': 'string'},
+                                   'group_dn': {'description': 'LDAP base domain name for group '
+                                                               'sync. If not set, the base_dn will '
+                                                               'be used.',
+                                                'maxLength': 256,
+                                                'optional': 1,
+                                                'type': 'string'},
+                                   'group_filter': {'description': 'LDAP filter for group sync.',
+                                                    'maxLength': 2048,
+                                                    'optional': 1,
+                                                    'type': 'string'},
+                                   'group_name_attr': {'description': 'LDAP attribute representing '
+                                                                      'a groups name. If not set '
+                                                                      'or found, the first value '
+                                                                      'of the DN will be used as '
+                                                                      'name.',
+                                                       'format': 'ldap-simple-attr',
+                                                       'maxLength': 256,
+                                                       'optional': 1,
+                                                       'type': 'string'},
+                                   'groups-autocreate': {'default': 0,
+                                                         'description': 'Automatically create '
+                                                                        'groups if they do not '
+                                                                        'exist.',
+                                                         'optional': 1,
+                                                         'type': 'boolean'},
+                                   'groups-claim': {'description': 'OpenID claim used to retrieve '
+                                                                   'groups with.',
+                                                    'maxLength': 256,
+                                                    'optional': 1,
+                                                    'pattern': '(?^:[A-Za-z0-9\\.\\-_]+)',
+                                                    'type': 'string'},
+                                   'groups-overwrite': {'default': 0,
+                                                        'description': 'All groups will be '
+                                                                       'overwritten for the user '
+                                                                       'on login.',
+                                                        'optional': 1,
+                                                        'type': 'boolean'},
+                                   'issuer-url': {'description': 'OpenID Issuer Url',
+                                                  'maxLength': 256,
+                                                  'optional': 1,
+                                                  'type': 'string'},
+                                   'mode': {'default': 'ldap',
+                                            'description': 'LDAP protocol mode.',
+                                            'enum': ['ldap', 'ldaps', 'ldap+starttls'],
+                                            'optional': 1,
+                                            'type': 'string'},
+                                   'password': {'description': 'LDAP bind password. Will be stored '
+                                                               'in '
+                                                               "'/etc/pve/priv/realm/<REALM>.pw'.",
+                                                'optional': 1,
+                                                'type': 'string'},
+                                   'port': {'description': 'Server port.',
+                                            'maximum': 65535,
+                                            'minimum': 1,
+                                            'optional': 1,
+                                            'type': 'integer'},
+                                   'prompt': {'description': 'Specifies whether the Authorization '
+                                                             'Server prompts the End-User for '
+                                                             'reauthentication and consent.',
+                                              'optional': 1,
+                                              'pattern': '(?:none|login|consent|select_account|\\S+)',
+                                              'type': 'string'},
+                                   'query-userinfo': {'default': 1,
+                                                      'description': 'Enables querying the '
+                                                                     'userinfo endpoint for claims '
+                                                                     'values.',
+                                                      'optional': 1,
+                                                      'type': 'boolean'},
+                                   'realm': {'description': 'Authentication domain ID',
+                                             'format': 'pve-realm',
+                                             'maxLength': 32,
+                                             'type': 'string'},
+                                   'scopes': {'default': 'email profile',
+                                              'description': 'Specifies the scopes (user details) '
+                                                             'that should be authorized and '
+                                                             "returned, for example 'email' or "
+                                                             "'profile'.",
+                                              'optional': 1,
+                                              'type': 'string'},
+                                   'secure': {'description': 'Use secure LDAPS protocol. '
+                                                             "DEPRECATED: use 'mode' instead.",
+                                              'optional': 1,
+                                              'type': 'boolean'},
+                                   'server1': {'description': 'Server IP address (or DNS name)',
+                                               'format': 'address',
+                                               'maxLength': 256,
+                                               'optional': 1,
+                                               'type': 'string'},
+                                   'server2': {'description': 'Fallback Server IP address (or DNS '
+                                                              'name)',
+                                               'format': 'address',
+                                               'maxLength': 256,
+                                               'optional': 1,
+                                               'type': 'string'},
+                                   'sslversion': {'description': "LDAPS TLS/SSL version. It's not "
+                                                                 'recommended to use version older '
+                                                                 'than 1.2!',
+                                                  'enum': ['tlsv1',
+                                                           'tlsv1_1',
+                                                           'tlsv1_2',
+                                                           'tlsv1_3'],
+                                                  'optional': 1,
+                                                  'type': 'string'},
+                                   'sync-defaults-options': {'description': 'The default options '
+                                                                            'for behavior of '
+                                                                            'synchronizations.',
+                                                             'format': 'realm-sync-options',
+                                                             'optional': 1,
+                                                             'type': 'string',
+                                                             'typetext': '[enable-new=<1|0>] '
+                                                                         '[,full=<1|0>] '
+                                                                         '[,purge=<1|0>] '
+                                                                         '[,remove-vanished=([acl];[properties];[entry])|none] '
+                                                                         '[,scope=<users|groups|both>]'},
+                                   'sync_attributes': {'description': 'Comma separated list of '
+                                                                      'key=value pairs for '
+                                                                      'specifying which LDAP '
+                                                                      'attributes map to which PVE '
+                                                                      'user field. For example, to '
+                                                                      'map the LDAP attribute '
+                                                                      "'mail' to PVEs 'email', "
+                                                                      "write  'email=mail'. By "
+                                                                      'default, each PVE user '
+                                                                      'field is represented  by an '
+                                                                      'LDAP attribute of the same '
+                                                                      'name.',
+                                                       'optional': 1,
+                                                       'pattern': '\\w+=[^,]+(,\\s*\\w+=[^,]+)*',
+                                                       'type': 'string'},
+                                   'tfa': {'description': 'Use Two-factor authentication.',
+                                           'format': 'pve-tfa-config',
+                                           'maxLength': 128,
+                                           'optional': 1,
+                                           'type': 'string',
+                                           'typetext': 'type=<TFATYPE> [,digits=<COUNT>] '
+                                                       '[,id=<ID>] [,key=<KEY>] [,step=<SECONDS>] '
+                                                       '[,url=<URL>]'},
+                                   'user_attr': {'description': 'LDAP user attribute name',
+                                                 'maxLength': 256,
+                                                 'optional': 1,
+                                                 'pattern': '\\S{2,}',
+                                                 'type': 'string'},
+                                   'user_classes': {'default': 'inetorgperson, posixaccount, '
+                                                               'person, user',
+                                                    'description': 'The objectclasses for users.',
+                                                    'format': 'ldap-simple-attr-list',
+                                                    'optional': 1,
+                                                    'type': 'string'},
+                                   'verify': {'default': 0,
+                                              'description': "Verify the server's SSL certificate",
+                                              'optional': 1,
+                                              'type': 'boolean'}},
+                    'type': 'object'},
+     'returns': {'type': 'null'}},
+    ('/access/domains/{realm}', 'DELETE'): {'name': 'delete',
+     'description': 'Delete an authentication server.',
+     'permissions': {'check': ['perm', '/access/realm', ['Realm.Allocate']]},
+     'protected': 1,
+     'allowtoken': 1,
+     'parameters': {'additionalProperties': 0,
+                    'properties': {'realm': {'description': 'Authentication domain ID',
+                                             'format': 'pve-realm',
+                                             'maxLength': 32,
+                                             'type': 'string'}}},
+     'returns': {'type': 'null'}},
     ('/access/users', 'GET'): {'name': 'index',
      'description': 'User index.',
      'permissions': {'description': 'The returned list is restricted to users where you have '

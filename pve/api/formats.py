@@ -417,3 +417,39 @@ def verify_timezone(value, zone_tab="/usr/share/zoneinfo/zone.tab"):
 
 register_format("pve-vlan-id-or-range", verify_vlan_id_or_range)
 register_format("timezone", verify_timezone)
+
+
+# --- realms (PVE/Auth/Plugin.pm) ---
+register_format("pve-tfa-config", {
+    "type": {"type": "string", "enum": ["yubico", "oath"],
+             "format_description": "TFATYPE",
+             "description": "The type of 2nd factor authentication."},
+    "id": {"type": "string", "optional": 1, "format_description": "ID",
+           "description": "Yubico API ID."},
+    "key": {"type": "string", "optional": 1, "format_description": "KEY",
+            "description": "Yubico API Key."},
+    "url": {"type": "string", "optional": 1, "format_description": "URL",
+            "description": "Yubico API URL."},
+    "digits": {"type": "integer", "minimum": 6, "maximum": 8, "default": 6,
+               "optional": 1, "format_description": "COUNT",
+               "description": "TOTP digits."},
+    "step": {"type": "integer", "minimum": 10, "default": 30, "optional": 1,
+             "format_description": "SECONDS",
+             "description": "TOTP time period."},
+})
+register_format("realm-sync-options", {
+    "scope": {"type": "string", "enum": ["users", "groups", "both"],
+              "optional": 1, "description": "Select what to sync."},
+    "remove-vanished": {
+        "type": "string", "optional": 1, "default": "none",
+        "pattern": r"(?:(?:(?:acl|properties|entry);)*(?:acl|properties|entry))|none",
+        "typetext": "([acl];[properties];[entry])|none",
+        "description": "A semicolon-separated list of things to remove when "
+                       "they or the user vanishes during a sync."},
+    "full": {"type": "boolean", "optional": 1,
+             "description": "DEPRECATED: use 'remove-vanished' instead."},
+    "enable-new": {"type": "boolean", "default": 1, "optional": 1,
+                   "description": "Enable newly synced users immediately."},
+    "purge": {"type": "boolean", "optional": 1,
+              "description": "DEPRECATED: use 'remove-vanished' instead."},
+})

@@ -83,10 +83,10 @@ def index_handler(registry, path, key="subdir", order=None):
 
 def make_registry():
     """A Registry holding every endpoint of the API."""
-    from pve.api import (access, access_acl, access_ticket, access_users,
-                         cluster, nodes, tasks, version)
+    from pve.api import (access, access_acl, access_domains, access_ticket,
+                         access_users, cluster, nodes, tasks, version)
     registry = Registry()
     for module in (version, access, access_ticket, access_users, access_acl,
-                   nodes, tasks, cluster):
+                   access_domains, nodes, tasks, cluster):
         module.routes.register(registry)
     return registry

@@ -9,6 +9,8 @@ from twisted.internet import defer
 from twisted.trial import unittest
 
 from pve.access import pam, shadow, tickets, tokencfg, usercfg
+from pve.api import rest
+from pve.api.auth import Auth
 from pve.api.schema import APIError
 from tests.api.endpoints_env import Node
 
@@ -303,3 +305,87 @@ class IndexTests(Base):
                          [("pam", "pam"), ("pve", "pve")])
         none = yield self.call("GET", "/access/ticket")
         self.assertIsNone(none)
+
+
+class DomainTests(Base):
+    """Realms added, read, changed and removed as Proxmox's
+    PVE::API2::Domains does; bad input changes nothing."""
+
+    LDAP = {"realm": "corp", "type": "ldap", "server1": "ldap.example.com",
+            "base_dn": "dc=example,dc=com", "user_attr": "uid",
+            "comment": "Corporate", "password": "bind-secret"}
+
+    @defer.inlineCallbacks
+    def test_round_trip(self):
+        yield self.call("POST", "/access/domains", self.LDAP)
+        text = self.node.read("domains.cfg")
+        self.assertIn("ldap: corp\n\tcomment Corporate\n", text)
+        self.assertNotIn("bind-secret", text)
+        self.assertEqual(self.node.read("priv/realm/corp.pw"), "bind-secret")
+        got = yield self.call("GET", "/access/domains/corp")
+        digest = got.pop("digest")
+        self.assertEqual(got, {"type": "ldap", "server1": "ldap.example.com",
+                               "base_dn": "dc=example,dc=com",
+                               "user_attr": "uid", "comment": "Corporate"})
+        # the default realm moves
+        yield self.call("PUT", "/access/domains/pve", {"default": 1})
+        yield self.call("PUT", "/access/domains/corp",
+                        {"default": 1, "port": 636, "delete": "comment"})
+        listed = yield self.call("GET", "/access/domains")
+        self.assertEqual([(r["realm"], r.get("default")) for r in listed],
+                         [("corp", 1), ("pam", None), ("pve", None)])
+        changed = yield self.call("GET", "/access/domains/corp")
+        self.assertEqual((changed["port"], changed.get("comment")), (636, None))
+        # a stale digest changes nothing
+        e = yield self.fails(self.call("PUT", "/access/domains/corp",
+                                       {"comment": "x", "digest": digest}),
+                             500)
+        self.assertIn("detected modified configuration", e.message)
+        yield self.call("DELETE", "/access/domains/corp")
+        self.assertNotIn("corp", self.node.read("domains.cfg"))
+        self.assertRaises(OSError, self.node.read, "priv/realm/corp.pw")
+
+    @defer.inlineCallbacks
+    def test_errors(self):
+        yield self.call("POST", "/access/domains", self.LDAP)
+        before = self.node.read("domains.cfg")
+        cases = [
+            ("POST", "/access/domains", self.LDAP,
+             "add auth server failed: domain 'corp' already exists\n"),
+            ("POST", "/access/domains", {"realm": "pve2", "type": "pve"},
+             "add auth server failed: unable to create builtin type 'pve'\n"),
+            ("POST", "/access/domains", dict(self.LDAP, realm="xy",
+                                             domain="example.com"),
+             "add auth server failed: unexpected property 'domain'\n"),
+            ("POST", "/access/domains", {"realm": "xy", "type": "ad",
+                                         "server1": "a"},
+             "add auth server failed: missing value for required option "
+             "'domain'\n"),
+            ("PUT", "/access/domains/nope", {"comment": "x"},
+             "update auth server failed: domain 'nope' does not exist\n"),
+            ("PUT", "/access/domains/corp", {},
+             "update auth server failed: no options specified\n"),
+            ("PUT", "/access/domains/pve", {"check-connection": 1},
+             "update auth server failed: 'check-connection' parameter can "
+             "only be set for realms of type 'ldap' or 'ad'\n"),
+            ("DELETE", "/access/domains/nope", {},
+             "delete auth server failed: authentication domain 'nope' does "
+             "not exist\n"),
+        ]
+        for method, path, params, message in cases:
+            e = yield self.fails(self.call(method, path, params), 500)
+            self.assertEqual(e.message, message)
+        # bad values are the schema's 400s
+        yield self.fails(self.call("POST", "/access/domains",
+                                   {"realm": "xy", "type": "nis"}), 400,
+                         ["type"])
+        yield self.fails(self.call("PUT", "/access/domains/corp",
+                                   {"port": 70000}), 400, ["port"])
+        self.assertEqual(self.node.read("domains.cfg"), before)
+        # and Realm.Allocate on /access/realm is needed
+        result = yield rest.handle(self.node.registry,
+                                   self.node.env("nobody@pve"),
+                                   Auth("nobody@pve"), "DELETE",
+                                   "/access/domains/corp", {})
+        self.assertEqual(result.status, 403)
+        self.assertEqual(self.node.read("domains.cfg"), before)

@@ -53,6 +53,28 @@ class PveumTests(unittest.TestCase):
         self.assertEqual((code, err), (0, ""))
 
     @defer.inlineCallbacks
+    def test_realm_add_modify_delete(self):
+        code, out, err = yield self.pveum(
+            "realm", "add", "corp", "--type", "ldap", "--server1",
+            "ldap.example.com", "--base_dn", "dc=example,dc=com",
+            "--user_attr", "uid", "--comment", "Corporate")
+        self.assertEqual((code, out, err), (0, "", ""))
+        code, out, err = yield self.pveum("realm", "modify", "corp",
+                                          "--default", "1")
+        self.assertEqual((code, err), (0, ""))
+        code, out, err = yield self.pveum("realm", "list", "--output-format",
+                                          "json")
+        realms = {r["realm"]: r for r in json.loads(out)}
+        self.assertEqual((realms["corp"]["type"], realms["corp"]["default"]),
+                         ("ldap", 1))
+        code, out, err = yield self.pveum("realm", "add", "pve", "--type", "pve")
+        self.assertEqual(code, 255)
+        self.assertIn("already exists", err)
+        code, out, err = yield self.pveum("realm", "delete", "corp")
+        self.assertEqual((code, err), (0, ""))
+        self.assertNotIn(b"corp", self.cfs.read("domains.cfg"))
+
+    @defer.inlineCallbacks
     def test_token_add_json(self):
         code, out, err = yield self.pveum("user", "token", "add", "root@pam", "ci",
                                           "--privsep", "0", "--output-format", "json")
