@@ -14,8 +14,8 @@ def settled(d):
     same as ``yield d``, without a round through the callbacks when the
     value is there."""
     if (isinstance(d, defer.Deferred) and d.called and not d.paused
-            and not d.callbacks and not isinstance(d.result, (Failure,
-                                                              defer.Deferred))):
+            and not d.callbacks
+            and not isinstance(d.result, (Failure, defer.Deferred))):
         value, d.result = d.result, None
         return value
     return d

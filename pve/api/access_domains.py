@@ -10,6 +10,7 @@ servers are not made here, so ``check-connection`` is refused.
 """
 
 import hashlib
+import re
 
 from twisted.internet import defer
 
@@ -155,7 +156,7 @@ def update_domain(env, params):
         if not delete and not params and password is None:
             raise die("no options specified")
         removed_password = False
-        for key in (delete or "").replace(";", ",").replace(" ", ",").split(","):
+        for key in re.split(r"[,;\s\0]+", delete or ""):
             if key:
                 current.pop(key, None)
                 removed_password = removed_password or key == "password"

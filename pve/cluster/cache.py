@@ -9,10 +9,11 @@ a file whose version changed since is dropped, the others are kept (writes
 to other files and cfs lock churn cost nothing).  With a *counter* (a
 :class:`pve.cluster.treeversion.Reader`), a refresh that finds the tree
 version unchanged since the last call costs no call at all, and the VM
-list and the members are kept while it stays the same.  Writes made through the wrapper drop what they
-touch at once, and taking a cfs lock refreshes (as Proxmox's ``cfs_lock``
-calls ``cfs_update``), so read-modify-write under a lock never starts from
-a stale copy.  Every other call goes straight through.
+list and the members are kept while it stays the same.  Writes made
+through the wrapper drop what they touch at once, and taking a cfs lock
+refreshes (as Proxmox's ``cfs_lock`` calls ``cfs_update``), so
+read-modify-write under a lock never starts from a stale copy.  Every
+other call goes straight through.
 
 Parsed values are shared by every request until the file changes: callers
 must not modify them (parse the raw bytes again to get a private copy).
