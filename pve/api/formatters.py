@@ -163,6 +163,8 @@ def _html_page(body, code, message, endpoint, path, children):
         parts.append(_el("div", "".join(items), class_="list-group"))
     else:
         parts.append(_el("pre", html.escape(to_pretty_json(body))))
+    # a parameter ("{node}") is no page to link to: the data links its values
+    children = [name for name in children if not name.startswith("{")]
     if children:
         links = "".join(_el("li", _el("a", html.escape(name), href=f"{path}/{quote(name)}"))
                         for name in children)

@@ -93,6 +93,11 @@ class HTMLTests(unittest.TestCase):
         self.assertIn("&lt;script&gt;", page)
         self.assertNotIn("<script>", page)
         self.assertIn('href="/api2/html/cluster/ha"', page)
+        # a parameter is no page: its values come with the data
+        page = format_response("html", [], path="/api2/html/nodes",
+                               children=["{node}"]).body.decode()
+        self.assertNotIn("%7Bnode%7D", page)
+        self.assertNotIn("{node}", page)
         r = format_error("html", ParamError(ERRORS), endpoint=self.endpoint,
                          path="/api2/html/nodes")
         self.assertEqual(r.code, 400)

@@ -26,12 +26,13 @@ COOKIE = "PVEAuthCookie"
 
 @defer.inlineCallbacks
 def start_daemon(testcase, node, port_number=0, stoppers=None,
-                 factories=None):
+                 factories=None, registry=None):
     """pvedaemon on a free loopback port (or *port_number*), reading
     pmxcfs through a CachedClient as the daemon does; fires with its
     client description.  *stoppers* (a list) gets a function that stops
-    it as a pvedaemon exit does (port closed, connections dropped)."""
-    factory = DaemonFactory(make_registry("daemon"),
+    it as a pvedaemon exit does (port closed, connections dropped).
+    *registry*: the API (default: the small test tree)."""
+    factory = DaemonFactory(registry or make_registry("daemon"),
                             daemon_tap.cached_client(
                                 node.client, daemon_tap.HOT_PATHS, node.paths),
                             reactor, node.paths, NODE)
@@ -52,7 +53,7 @@ def start_daemon(testcase, node, port_number=0, stoppers=None,
 
 @defer.inlineCallbacks
 def start_proxy(testcase, node, daemon=None, clock=None, auth_delay=0,
-                settings_text="", access_log=None):
+                settings_text="", access_log=None, registry=None):
     cfs = yield IPCClient.connect(reactor, node.ipc)
     testcase.addCleanup(cfs.close)
     cfs = daemon_tap.cached_client(cfs, proxy_tap.HOT_PATHS, node.paths)
@@ -60,7 +61,8 @@ def start_proxy(testcase, node, daemon=None, clock=None, auth_delay=0,
     daemon_client = server.DaemonClient(reactor, daemon) if daemon else None
     if daemon_client is not None:
         testcase.addCleanup(daemon_client.close)
-    res = server.ProxyResource(make_registry("proxy"), cfs, reactor,
+    res = server.ProxyResource(registry or make_registry("proxy"), cfs,
+                               reactor,
                                node.paths, NODE, daemon=daemon_client,
                                clock=clock, auth_delay=auth_delay,
                                settings=settings)
