@@ -19,7 +19,8 @@ from twisted.python.failure import Failure
 from pve.api.apidata import to_pretty_json
 from pve.api.schema import APIError
 
-FORMATS = ("json", "extjs", "htmljs", "html")
+FORMATS = ("json", "extjs", "htmljs", "html", "spiceconfig")
+SPICE_TYPE = "application/x-virt-viewer;charset=UTF-8"
 JSON_TYPE = "application/json;charset=UTF-8"
 HTML_TYPE = "text/html;charset=UTF-8"
 
@@ -103,10 +104,24 @@ def format_response(fmt, data=None, *, code=200, message=None, errors=None, tota
     if fmt == "html":
         page = _html_page(body, code, message, endpoint, path, children)
         return Response(code, reason(code, message), HTML_TYPE, page.encode("utf-8"))
+    if fmt == "spiceconfig":
+        return Response(code, reason(code, message), SPICE_TYPE,
+                        spice_config(body["data"]))
     if fmt == "htmljs":
         text = html.escape(json.dumps(body, separators=(",", ":"), ensure_ascii=False))
         return Response(code, reason(code, message), HTML_TYPE, text.encode("utf-8"))
     return Response(code, reason(code, message), JSON_TYPE, _json(body))
+
+
+def spice_config(data):
+    """A remote-viewer file (``[virt-viewer]`` then ``key=value`` lines)
+    of the object *data*; empty for anything else, as Proxmox's."""
+    if not isinstance(data, dict):
+        return b""
+    lines = ["[virt-viewer]\n"] + ["%s=%s\n" % (key, value)
+                                  for key, value in data.items()
+                                  if value is not None]
+    return "".join(lines).encode("utf-8")
 
 
 def format_error(fmt, error, *, endpoint=None, path="/api2/html"):

@@ -114,3 +114,18 @@ class LoginPageTests(unittest.TestCase):
         self.assertIn("/api2/extjs/access/ticket", page)
         self.assertIn("PVEAuthCookie=", page)
         self.assertIn("/api2/json/access/domains", page)
+
+
+class SpiceConfigTests(unittest.TestCase):
+    def test_virt_viewer_file(self):
+        r = format_response("spiceconfig", {"type": "spice", "host": "pvespice",
+                                            "password": "x", "proxy": None,
+                                            "tls-port": 61000})
+        self.assertEqual(r.content_type,
+                         "application/x-virt-viewer;charset=UTF-8")
+        self.assertEqual(r.body, b"[virt-viewer]\ntype=spice\nhost=pvespice\n"
+                                 b"password=x\ntls-port=61000\n")
+
+    def test_error_has_no_file(self):
+        r = format_error("spiceconfig", ParamError(ERRORS))
+        self.assertEqual((r.code, r.body), (400, b""))

@@ -483,6 +483,16 @@ class ProxyTests(unittest.TestCase):
         self.assertIn(b'<form id="login">', body)
         self.assertIn(b"/api2/extjs/access/ticket", body)
 
+    @defer.inlineCallbacks
+    def test_spiceconfig(self):
+        status, _, headers, body = yield self.request(
+            "GET", "/api2/spiceconfig/version", self.auth("alice@pve"))
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-type"],
+                         "application/x-virt-viewer;charset=UTF-8")
+        self.assertEqual(body.decode().splitlines()[:2],
+                         ["[virt-viewer]", "version=9.0.0"])
+
     # -- pages ------------------------------------------------------------
 
     @defer.inlineCallbacks
