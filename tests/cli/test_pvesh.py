@@ -1,5 +1,5 @@
 """``pvesh`` and the option parser, against a real pmxcfs IPC server under a
-temporary root (the API tree: tests.cli.apitree)."""
+temporary root (the API tree: pve.api.tree)."""
 
 import io
 
@@ -8,7 +8,7 @@ from twisted.trial import unittest
 
 from pve.api.schema import APIError
 from pve.cli import getopt, pvesh
-from tests.cli import apitree
+from pve.api.tree import make_registry
 from tests.cluster import test_client as base
 
 SCHEMA = {"additionalProperties": 0, "properties": {
@@ -80,8 +80,7 @@ class PveshTests(unittest.TestCase):
         self.paths = base.make_root(self)
         self.cfs = base.open_cfs(self, self.paths, clock)
         self.service, self.description = base.start_ipc(self, self.cfs, self.paths, clock)
-        self.store = apitree.Store()
-        self.registry = apitree.real_registry() or apitree.fake_registry(self.store)
+        self.registry = make_registry()
 
     @defer.inlineCallbacks
     def pvesh(self, *argv):
