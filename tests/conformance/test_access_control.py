@@ -11,23 +11,13 @@ from twisted.trial import unittest
 
 from pve.access import permissions
 from pve.access.usercfg import parse_user_cfg, write_user_cfg
+from tests.conformance import data_dir
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
 
 FUNCTIONS = {
     "roles": permissions.roles,
     "permissions": permissions.permissions,
 }
-
-
-def data_dir():
-    base = os.environ.get("PVE_CONFORMANCE_DATA") or os.path.join(
-        REPO, "..", "shared", "conformance")
-    path = os.path.join(base, "access-control")
-    if not os.path.isdir(path):
-        raise unittest.SkipTest("no conformance data at %s" % path)
-    return path
 
 
 def read_cfg(folder, name):
@@ -48,7 +38,7 @@ def expectations(folder):
 class ExpectationsTests(unittest.SynchronousTestCase):
 
     def setUp(self):
-        self.folder = data_dir()
+        self.folder = data_dir("access-control")
         self.rows = expectations(self.folder)
         self.configs = {}
 
@@ -78,7 +68,7 @@ class ExpectationsTests(unittest.SynchronousTestCase):
 class ConfigFileTests(unittest.SynchronousTestCase):
 
     def setUp(self):
-        self.folder = data_dir()
+        self.folder = data_dir("access-control")
         self.names = sorted(n for n in os.listdir(self.folder)
                             if n.endswith(".cfg"))
 
