@@ -46,18 +46,19 @@ import json
 import multiprocessing
 import os
 import platform
-import re
 import shutil
 import signal
 import socket
 import ssl
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.parse
+
+import benchlib
+from benchlib import BenchError, mount_type, teardown
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -79,10 +80,6 @@ START_DEADLINE = 90.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-class BenchError(Exception):
-    pass
-
-
 # ---------------------------------------------------------------------------
 # small helpers
 
@@ -93,53 +90,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def mounts():
-    result = []
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            fields = line.split()
-            try:
-                sep = fields.index("-")
-            except ValueError:
-                continue
-            mnt = re.sub(r"\\([0-7]{3})",
-                         lambda m: chr(int(m.group(1), 8)), fields[4])
-            result.append((mnt, fields[sep + 1]))
-    return result
-
-
-def mount_type(path):
-    found = None
-    for mnt, fstype in mounts():
-        if mnt == path:
-            found = fstype
-    return found
-
-
-def log_tail(path, lines=30):
-    try:
-        with open(path, errors="replace") as f:
-            tail = f.readlines()[-lines:]
-    except (OSError, TypeError):
-        return ""
-    return "\n--- last lines of %s ---\n%s---" % (path, "".join(tail))
-
-
 def wait_for(predicate, what, proc=None, log=None, deadline=START_DEADLINE):
-    end = time.monotonic() + deadline
-    while True:
-        try:
-            if predicate():
-                return
-        except (OSError, ssl.SSLError, BenchError):
-            pass
-        if proc is not None and proc.poll() is not None:
-            raise BenchError("%s exited with status %s before it was ready%s"
-                             % (what, proc.returncode, log_tail(log)))
-        if time.monotonic() > end:
-            raise BenchError("%s not ready after %.0f s%s"
-                             % (what, deadline, log_tail(log)))
-        time.sleep(0.05)
+    benchlib.wait_for(predicate, what, deadline, proc, log, interval=0.05,
+                      errors=(OSError, ssl.SSLError, BenchError))
 
 
 def cpu_seconds(pid):
@@ -559,37 +512,7 @@ class Environment:
         wait_for(ready, "bare server", proc, self.logs["bare"])
 
     def close(self):
-        problems = []
-        for name, proc in reversed(self.procs):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(15)
-                except subprocess.TimeoutExpired:
-                    problems.append("%s did not stop on SIGTERM; killed"
-                                    % name)
-                    proc.kill()
-                    proc.wait(10)
-        prefix = self.tmp + os.sep
-        for _ in range(3):
-            left = sorted({m for m, _ in mounts() if m.startswith(prefix)},
-                          key=len, reverse=True)
-            if not left:
-                break
-            for mnt in left:
-                subprocess.run(["umount", "-l", mnt],
-                               stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-        left = [m for m, _ in mounts() if m.startswith(prefix)]
-        if left:
-            problems.append("still mounted, temp dir kept: %s"
-                            % ", ".join(left))
-        elif self.args.keep:
-            print("temp dir kept: %s" % self.tmp, file=sys.stderr)
-        else:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-        for p in problems:
-            print("teardown: %s" % p, file=sys.stderr)
+        teardown(self.procs, self.tmp, self.args.keep, term_wait=15)
 
 
 # ---------------------------------------------------------------------------

@@ -39,7 +39,6 @@ import gc
 import json
 import os
 import platform
-import re
 import shutil
 import signal
 import subprocess
@@ -47,6 +46,8 @@ import sys
 import tempfile
 import threading
 import time
+
+from benchlib import BenchError, log_tail, mount_type, teardown, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -78,73 +79,6 @@ BASELINE_NOTES = [
     "reads with 4 threads: ~41,600/s in C; llfuse's global lock held Python"
     " at ~20,000/s",
 ]
-
-
-class BenchError(Exception):
-    pass
-
-
-# ---------------------------------------------------------------------------
-# mounts and processes
-
-
-def _unescape(field):
-    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
-
-
-def mounts():
-    """(mountpoint, fstype) of every mount in this namespace."""
-    result = []
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            fields = line.split()
-            try:
-                sep = fields.index("-")
-            except ValueError:
-                continue
-            result.append((_unescape(fields[4]), fields[sep + 1]))
-    return result
-
-
-def mount_type(path):
-    """The fstype mounted at *path* (the topmost), or None."""
-    found = None
-    for mnt, fstype in mounts():
-        if mnt == path:
-            found = fstype
-    return found
-
-
-def wait_for(predicate, deadline, what, proc=None, log=None, interval=0.02):
-    """Poll *predicate* until it is true, *proc* died, or *deadline*."""
-    end = time.monotonic() + deadline
-    while True:
-        try:
-            if predicate():
-                return
-        except OSError:
-            pass
-        if proc is not None and proc.poll() is not None:
-            raise BenchError("%s: process exited with status %s before it "
-                             "was ready%s" % (what, proc.returncode,
-                                              log_tail(log)))
-        if time.monotonic() > end:
-            raise BenchError("%s: not ready after %.0f s%s"
-                             % (what, deadline, log_tail(log)))
-        time.sleep(interval)
-
-
-def log_tail(path, lines=40):
-    if not path:
-        return ""
-    try:
-        with open(path, errors="replace") as f:
-            tail = f.readlines()[-lines:]
-    except OSError:
-        return ""
-    if not tail:
-        return " (log %s is empty)" % path
-    return "\n--- last lines of %s ---\n%s---" % (path, "".join(tail))
 
 
 def rss_kib(pid):
@@ -179,7 +113,7 @@ class Environment:
         os.mkdir(mnt)
         subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512m,mode=0755",
                         "bench-tmpfs", mnt], check=True)
-        wait_for(lambda: mount_type(mnt) == "tmpfs", MOUNT_DEADLINE, "tmpfs")
+        wait_for(lambda: mount_type(mnt) == "tmpfs", "tmpfs", MOUNT_DEADLINE)
         self.targets["tmpfs"] = self._bench_dir(mnt)
 
     def start_minimal(self):
@@ -190,7 +124,7 @@ class Environment:
         cmd += ["--workers", str(self.args.minimal_workers)]
         proc = self._spawn("minimal", cmd, log)
         wait_for(lambda: (mount_type(mnt) or "").startswith("fuse"),
-                 MOUNT_DEADLINE, "minimal_fuse", proc, log)
+                 "minimal_fuse", MOUNT_DEADLINE, proc, log)
         self.targets["minimal"] = self._bench_dir(mnt)
 
     def start_ours(self):
@@ -221,8 +155,8 @@ class Environment:
                 f.read()
             return True
 
-        wait_for(ready, OURS_DEADLINE,
-                 "pmxcfs (twistd %s)" % " ".join(cmd[3:]), proc, log)
+        wait_for(ready, "pmxcfs (twistd %s)" % " ".join(cmd[3:]),
+                 OURS_DEADLINE, proc, log)
         self.targets["pmxcfs"] = self._bench_dir(etc_pve)
 
     def db_size(self):
@@ -277,38 +211,7 @@ class Environment:
     # -- teardown -------------------------------------------------------
 
     def close(self):
-        problems = []
-        for name, proc in reversed(self.procs):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    problems.append("%s did not stop on SIGTERM; killed"
-                                    % name)
-                    proc.kill()
-                    proc.wait(10)
-        # Lazily unmount whatever is left below the temp dir, deepest first.
-        prefix = self.tmp + os.sep
-        for _ in range(3):
-            left = sorted({m for m, _ in mounts() if m.startswith(prefix)},
-                          key=len, reverse=True)
-            if not left:
-                break
-            for mnt in left:
-                subprocess.run(["umount", "-l", mnt],
-                               stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-        left = [m for m, _ in mounts() if m.startswith(prefix)]
-        if left:
-            problems.append("still mounted, temp dir kept: %s"
-                            % ", ".join(left))
-        elif self.args.keep:
-            print("temp dir kept: %s" % self.tmp, file=sys.stderr)
-        else:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-        for p in problems:
-            print("teardown: %s" % p, file=sys.stderr)
+        teardown(self.procs, self.tmp, self.args.keep)
 
 
 # ---------------------------------------------------------------------------
