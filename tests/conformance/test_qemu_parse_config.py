@@ -13,24 +13,14 @@ import os
 
 from twisted.trial import unittest
 
-from pve.qemu.config import ConfigError, check_type, parse_config, write_config
+from pve.qemu.config import ConfigError, parse_config, write_config
+from pve.qemu.schema import check_value
 from tests.conformance import data_dir
 
 VMID = 8006
 
-# The boolean settings of qemu-server's $confdesc: enough of the property
-# schema for these cases (their failures are boolean type checks); other
-# settings pass unchecked until the schema module exists.
-BOOLEANS = frozenset([
-    "acpi", "autostart", "freeze", "keephugepages", "kvm", "localtime",
-    "numa", "onboot", "protection", "reboot", "tablet", "tdf", "template",
-])
-
-
-def check(key, value):
-    if key in BOOLEANS:
-        return check_type(key, value, {key: {"type": "boolean"}})
-    return value
+# the values checked by the property schema, as Proxmox's parser does
+check = check_value
 
 
 def read(path):
