@@ -58,6 +58,9 @@ class Endpoint:
     download_allowed: object = UNSET
     handler: object = None
     proxyto_callback: object = None  # (env, proxyto, params) -> node name
+    # "" makes the last path parameter take the rest of the path, slashes
+    # included (Proxmox's ``fragmentDelimiter => ''``: volume IDs)
+    fragment_delimiter: object = None
 
     def __post_init__(self):
         self.method = self.method.upper()
@@ -156,6 +159,7 @@ class _Node:
         self.children = {}  # literal segment -> _Node
         self.param = None  # (name, compiled regex, _Node)
         self.methods = {}
+        self.rest = False  # a parameter node that takes the rest of the path
 
 
 def not_implemented(method, path):
@@ -177,7 +181,8 @@ class Registry:
         """Register *endpoint*; refuse clashes Proxmox's registry refuses."""
         self._check_schema(endpoint)
         node = self._root
-        for seg in endpoint.segments:
+        last = len(endpoint.segments) - 1
+        for index, seg in enumerate(endpoint.segments):
             m = _SEGMENT.match(seg)
             where = f"register {endpoint.method} {endpoint.path}:"
             if m:
@@ -190,6 +195,8 @@ class Registry:
                 elif node.param[0] != name or node.param[1].pattern != f"^({regex})$":
                     raise ValueError(f"{where} found changed regex match name")
                 node = node.param[2]
+                if endpoint.fragment_delimiter == "" and index == last:
+                    node.rest = True
             else:
                 if node.param is not None:
                     raise ValueError(f"{where} path match error - regex and fixed items")
@@ -209,14 +216,19 @@ class Registry:
 
     def _find(self, path):
         node, params = self._root, {}
-        for seg in (s for s in path.split("/") if s):
+        segments = [s for s in path.split("/") if s]
+        for index, seg in enumerate(segments):
             if node.param is not None:
                 name, regex, child = node.param
+                if child.rest:
+                    seg = "/".join(segments[index:])
                 m = regex.search(seg)
                 if not m:
                     return None, None
                 params[name] = m.group(1)
                 node = child
+                if child.rest:
+                    break
             else:
                 node = node.children.get(seg)
                 if node is None:

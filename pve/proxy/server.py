@@ -24,7 +24,7 @@ from pve.api import apidata, formatters, rest
 from pve.api import auth as authmod
 from pve.api.schema import APIError
 from pve.daemon import commands
-from pve.proxy import accesslog, config
+from pve.proxy import accesslog, config, upload
 from pve.debuglog import Logger
 from pve.deferreds import settled
 
@@ -107,18 +107,32 @@ def extract_params(request, method):
 
 class APIRequest(server.Request):
     """Discards bodies over :data:`MAX_POST` instead of buffering them and
-    answers Proxmox's ``501 for data too large``."""
+    answers Proxmox's ``501 for data too large``; the body of a file
+    upload (:mod:`pve.proxy.upload`) is streamed into its temporary file
+    instead, whatever its size."""
 
     refused = False
+    upload = None
     _received = 0
 
     def gotLength(self, length):
+        resource = getattr(getattr(self.channel, "site", None), "resource",
+                           None)
+        start = getattr(resource, "start_upload", None)
+        if start is not None and length:
+            self.upload = start(self, length)
+            if self.upload is not None:
+                super().gotLength(0)
+                return
         if length is not None and length > MAX_POST:
             self.refused = True
             length = 0
         super().gotLength(length)
 
     def handleContentChunk(self, data):
+        if self.upload is not None:
+            self.upload.feed(data)
+            return
         if self.refused:
             return
         self._received += len(data)
@@ -128,6 +142,17 @@ class APIRequest(server.Request):
             self.content.truncate()
             return
         super().handleContentChunk(data)
+
+    def connectionLost(self, reason):
+        # while the call runs, the call decides (see ProxyResource._api)
+        if self.upload is not None and not self.upload.calling:
+            self.upload.discard()
+        super().connectionLost(reason)
+
+    def finish(self):
+        if self.upload is not None and not self.upload.calling:
+            self.upload.discard()
+        return super().finish()
 
     def process(self):
         if not self.refused:
@@ -332,6 +357,32 @@ class ProxyResource(resource.Resource):
         self._apidata = None
         self._creds = {}
 
+    def start_upload(self, request, length):
+        """An :class:`~pve.proxy.upload.Upload` for a request whose
+        headers say it uploads a file with credentials, or None (the body
+        is then read as any other)."""
+        channel = request.channel
+        method = getattr(channel, "_command", None)
+        path = (getattr(channel, "_path", None) or b"").partition(b"?")[0]
+        if not (method and upload.is_upload(
+                method.decode("ascii", "replace"),
+                unquote_to_bytes(path).decode("utf-8", "replace"))):
+            return None
+        ctype = request.getHeader(b"content-type")
+        ctype, boundary = upload.parse_content_type(
+            ctype.decode("latin-1")) if ctype else (None, None)
+        if ctype != upload.FORM_DATA or not boundary:
+            return None
+        if not (request.getHeader(b"cookie")
+                or request.getHeader(b"authorization")):
+            return None  # refused after the body, as any other
+        try:
+            return upload.Upload(self.paths, boundary)
+        except OSError as e:
+            log.warn("unable to create temporary upload file - {error}",
+                     error=e)
+            return None
+
     def render(self, request):
         request.setHeader(b"server", SERVER_NAME)
         if self.real_ip_header is not None:
@@ -437,35 +488,42 @@ class ProxyResource(resource.Resource):
         if fmt not in formatters.FORMATS:
             return _error(501, "no formatter for uri %s, %s" % (rel_uri, fmt))
         length = request.getHeader(b"content-length")
+        is_upload = upload.is_upload(method, path)
         if length and length.strip() not in (b"0",):
             if method not in ("PUT", "POST"):
                 return _error(501, "Unexpected content for method '%s'"
                               % method)
             ctype = content_type(request)
-            if ctype not in (None, FORM_TYPE, JSON_TYPE):
+            refused = (request.upload is None if is_upload else
+                       ctype not in (None, FORM_TYPE, JSON_TYPE))
+            if refused:
                 return _error(506, "upload 'Content-Type '%s' not "
                               "implemented" % _header(request, b"content-type"))
+        elif is_upload:
+            return _error(500, "upload without content length header not "
+                          "supported")
         try:
-            params = extract_params(request, method)
+            if request.upload is not None:
+                params = self._upload_params(request)
+            else:
+                params = extract_params(request, method)
         except APIError as e:
             return formatters.format_error(fmt, e, path=path)
         env = authmod.make_env(caller, self.cfs, self.reactor, self.paths,
                                self.nodename, ip, cfg)
-        result = yield settled(rest.handle(self.registry, env, caller, method,
-                                           rel_uri, params, privileged=False))
-        if result.forward == "daemon":
-            endpoint = result.endpoint
-            if self.daemon is None:
-                result = rest.Result.from_error(
-                    APIError("pvedaemon not configured\n", 500), endpoint)
-            else:
-                result = yield self.daemon.call(method, rel_uri, params,
-                                                creds, ip)
-                result.endpoint = endpoint
-        elif result.forward is not None:
-            result = rest.Result.from_error(APIError(
-                "proxying to node '%s' is not implemented\n"
-                % result.forward, 501), result.endpoint)
+        result = None
+        if request.upload is not None:
+            request.upload.calling = True
+        try:
+            result = yield settled(self._call(env, caller, method, rel_uri,
+                                              params, creds, ip))
+        finally:
+            if request.upload is not None:
+                # a worker task took the file over, or it goes
+                request.upload.calling = False
+                request.upload.kept = (result is not None
+                                       and result.status == 200)
+                request.upload.discard()
         if result.status == 401:
             yield task.deferLater(self.clock, self.auth_delay, lambda: None)
         children = ()
@@ -475,6 +533,47 @@ class ProxyResource(resource.Resource):
             fmt, result.data, code=result.status, message=result.message,
             errors=result.errors, total=result.total, changes=result.changes,
             endpoint=result.endpoint, path=path, children=children)
+
+    def _call(self, env, caller, method, rel_uri, params, creds, ip):
+        """A Deferred firing with the call's :class:`~pve.api.rest.Result`:
+        run here, in pvedaemon, or refused (no generator: it has fired on
+        return when the call answered here at once)."""
+        d = rest.handle(self.registry, env, caller, method, rel_uri, params,
+                        privileged=False)
+        return d.addCallback(self._forward, method, rel_uri, params, creds,
+                             ip)
+
+    def _forward(self, result, method, rel_uri, params, creds, ip):
+        if result.forward is None:
+            return result
+        endpoint = result.endpoint
+        if result.forward != "daemon":
+            return rest.Result.from_error(APIError(
+                "proxying to node '%s' is not implemented\n"
+                % result.forward, 501), endpoint)
+        if self.daemon is None:
+            return rest.Result.from_error(
+                APIError("pvedaemon not configured\n", 500), endpoint)
+
+        def answered(result):
+            result.endpoint = endpoint
+            return result
+        return self.daemon.call(method, rel_uri, params, creds,
+                                ip).addCallback(answered)
+
+    def _upload_params(self, request):
+        """The query's parameters and the upload's fields; the file stays
+        until the call took it (see :meth:`_api`)."""
+        params = decode_urlencoded(request.uri.partition(b"?")[2])
+        params.pop("_dc", None)
+        if "tmpfilename" in params:
+            raise APIError("'tmpfilename' query parameter is not allowed for "
+                           "file uploads\n", 500)
+        try:
+            params.update(request.upload.finish())
+        except upload.UploadError as e:
+            raise APIError("%s\n" % (e,), 500)
+        return params
 
     # -- output -----------------------------------------------------------
 

@@ -27,4 +27,5 @@ class ApidataTests(unittest.TestCase):
 
     def test_dump_builds(self):
         tree = apidata.dump(make_registry())
-        self.assertEqual([n["path"] for n in tree], ["/version", "/access", "/nodes", "/cluster"])
+        self.assertEqual([n["path"] for n in tree],
+                         ["/version", "/access", "/nodes", "/cluster", "/storage"])
