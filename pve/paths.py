@@ -82,6 +82,12 @@ class Paths:
     def task_dir(self):
         return self.join("var/log/pve/tasks")
 
+    # qmeventd
+    @property
+    def qmeventd_socket(self):
+        """Where QEMU connects its event monitor (/var/run/qmeventd.sock)."""
+        return self.join("run/qmeventd.sock")
+
     # pve-node (the embedded supervisor)
     @property
     def node_pidfile(self):

@@ -39,6 +39,8 @@ DAEMONS = (
     Daemon("pvedaemon"),
     # binds 8006 as root, then drops to www-data by itself (--user)
     Daemon("pveproxy", user="www-data"),
+    # QEMU connects here as a QMP monitor; runs `qm cleanup` on VM exit
+    Daemon("qmeventd"),
 )
 
 

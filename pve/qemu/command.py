@@ -51,6 +51,7 @@ import base64
 import os
 import re
 import shlex
+import shutil
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -83,14 +84,22 @@ class Command:
     """What :func:`build` made: the ``argv``; ``warnings`` (Proxmox's
     wording); the ``machine`` (:class:`pve.qemu.machine.Machine`); the
     ``spice_port`` chosen, if SPICE is on; ``efivars_template``: the OVMF
-    vars image to copy to the temporary efivars file before starting, if
-    the VM has OVMF but no efidisk."""
+    vars image :meth:`prepare` copies to the temporary ``efivars_file``
+    before starting, if the VM has OVMF but no efidisk."""
 
     argv: list
     warnings: list = field(default_factory=list)
     machine: Optional[qmachine.Machine] = None
     spice_port: Optional[int] = None
     efivars_template: Optional[str] = None
+    efivars_file: Optional[str] = None
+
+    def prepare(self):
+        """Make the files the command needs before QEMU starts
+        (blocking)."""
+        if self.efivars_template and self.efivars_file:
+            os.makedirs(os.path.dirname(self.efivars_file), exist_ok=True)
+            shutil.copyfile(self.efivars_template, self.efivars_file)
 
 
 class Context:
@@ -106,6 +115,7 @@ class Context:
         self.used_spice_port = None
         self.bridge_script = self.bridge_downscript = None
         self.efivars_template = None
+        self.efivars_file = None
         self.is_template = False
         self.nodename = None
 
@@ -337,7 +347,7 @@ def build(conf, vmid, paths, storage_cfg, nodename, kvm=None, qemu_version=(7, 2
     if ctx.version_guard(2, 12):
         reconnect = "reconnect-ms=5000" if qemu_version >= (9, 2) else "reconnect=5"
         cmd += ["-chardev", "socket,id=qmp-event,path=%s,%s"
-                % (paths.join("run/qmeventd.sock"), reconnect),
+                % (paths.qmeventd_socket, reconnect),
                 "-mon", "chardev=qmp-event,mode=control"]
     cmd += ["-pidfile", ctx.run_path("%s.pid" % vmid)]
     if daemonize:
@@ -474,7 +484,8 @@ def build(conf, vmid, paths, storage_cfg, nodename, kvm=None, qemu_version=(7, 2
         cmd += ["-snapshot"]
     if conf.get("args"):
         cmd += split_args(str(conf["args"]))
-    return Command(cmd, warnings, machine, ctx.used_spice_port, ctx.efivars_template)
+    return Command(cmd, warnings, machine, ctx.used_spice_port,
+                   ctx.efivars_template, ctx.efivars_file)
 
 
 def build_command(conf, vmid, paths, storage_cfg, nodename, kvm=None, qemu_version=(7, 2),

@@ -500,7 +500,8 @@ def ovmf(ctx, cpu_bits):
             var_drive += ",readonly=on"
     else:
         ctx.warn("no efidisk configured! Using temporary efivars disk.")
-        var_drive += ",format=raw,file=%s" % ctx.run_path("efidisk/%s-ovmf.fd" % ctx.vmid)
+        ctx.efivars_file = ctx.run_path("efidisk/%s-ovmf.fd" % ctx.vmid)
+        var_drive += ",format=raw,file=%s" % ctx.efivars_file
         if ctx.version_guard(4, 1, 2):
             var_drive += ",size=%d" % size
         ctx.efivars_template = vars_path

@@ -380,6 +380,7 @@ class Cfg2cmdStartTests(unittest.TestCase):
         if expected_error is not None and "QEMU_VERSION" not in settings:
             return Outcome(name, "failed", "built, but Proxmox refuses it: %s" % expected_error)
         prepare_root(root, conf, self.storage_cfg, certificates)
+        command.prepare()
         argv = command.argv + ["-S"]
         transport, proto = self.runner.spawn(argv)
         socket = paths.join("run/qemu-server/%d.qmp" % VMID)

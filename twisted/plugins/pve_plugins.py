@@ -33,3 +33,10 @@ pveproxy = ServiceMaker(
     "Proxmox VE API proxy: HTTPS on 8006, runs as www-data",
     "pveproxy",
 )
+
+qmeventd = ServiceMaker(
+    "qmeventd",
+    "pve.qemu.qmeventd_tap",
+    "QEMU event daemon: QEMU connects here as a QMP monitor; runs qm cleanup",
+    "qmeventd",
+)
