@@ -14,13 +14,14 @@ import signal
 import sys
 import tempfile
 
-from twisted.internet import defer, protocol, reactor, threads
+from twisted.internet import defer, reactor, threads
 from twisted.trial import unittest
 
 from pve.cluster import mount
 from pve.node import daemons
 from pve.paths import Paths
 from tests import processes
+from tests.node.test_supervisor import NodeProcess
 from tests.node.test_supervisor import skipReason as nodeSkipReason
 from tests.polling import PollTimeout, poll
 from tests.proxy.spawn import free_port
@@ -41,21 +42,6 @@ def skipReason():
     except ImportError as e:
         return "needs proxmoxer 2.x and requests (./quickstart deps): %s" % e
     return None
-
-
-class NodeProcess(protocol.ProcessProtocol):
-    def __init__(self):
-        self.output = bytearray()
-        self.ended = defer.Deferred()
-
-    def childDataReceived(self, fd, data):
-        self.output += data
-
-    def processEnded(self, reason):
-        self.ended.callback(reason)
-
-    def tail(self):
-        return bytes(self.output[-8000:]).decode(errors="replace")
 
 
 def api(port, **auth):
