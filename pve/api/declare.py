@@ -149,8 +149,27 @@ class Route:
         return node
 
     def check(self, params):
-        """Validate merged parameters against the endpoint's schema."""
+        """Validate merged parameters against the endpoint's schema (no
+        parameters for a schema that requires none: nothing to check)."""
+        if not params and _all_optional(self.endpoint.parameters):
+            return {}
         return check_params(params, self.endpoint.parameters)
+
+
+#: id(schema) -> (schema, whether its properties are all optional)
+_ALL_OPTIONAL = {}
+
+
+def _all_optional(schema):
+    known = _ALL_OPTIONAL.get(id(schema))
+    if known is None or known[0] is not schema:
+        props = schema.get("properties") if isinstance(schema, dict) else None
+        simple = (isinstance(props, dict) and not schema.get("allOf")
+                  and not schema.get("oneOf"))
+        known = (schema, simple and all(
+            isinstance(p, dict) and p.get("optional") for p in props.values()))
+        _ALL_OPTIONAL[id(schema)] = known
+    return known[1]
 
 
 class _Node:
