@@ -10,11 +10,10 @@ servers are not made here, so ``check-connection`` is refused.
 """
 
 import hashlib
-import re
 
 from twisted.internet import defer
 
-from pve.access import domains
+from pve.access import domains, names
 from pve.api import decl_access
 from pve.api.access import DOMAINS_CFG, die, locked, read_file
 from pve.api.tree import Routes
@@ -156,7 +155,7 @@ def update_domain(env, params):
         if not delete and not params and password is None:
             raise die("no options specified")
         removed_password = False
-        for key in re.split(r"[,;\s\0]+", delete or ""):
+        for key in names.split_list(delete):
             if key:
                 current.pop(key, None)
                 removed_password = removed_password or key == "password"
