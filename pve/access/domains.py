@@ -15,9 +15,8 @@ warnings follow ``PVE/Auth/*.pm`` and ``PVE/SectionConfig.pm``.
 
 import re
 
-from pve.access.lines import ParseWarning, as_text
-from pve.access.names import (WHITESPACE, decode_text, encode_text, perl_true,
-                              verify_realm)
+from pve.access.names import decode_text, encode_text, verify_realm
+from pve.sectionconfig import SectionReader
 
 # property -> (kind, allowed values); kind is boolean, integer or string
 PROPERTIES = {
@@ -75,8 +74,6 @@ BUILTIN = {
     "pve": "Proxmox VE authentication server",
 }
 
-_HEADER = re.compile(r"(\S+):\s*(\S+)\s*", re.ASCII)
-_PROPERTY = re.compile(r"\s+(\S+)(\s+(.*\S))?\s*", re.ASCII)
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
@@ -123,83 +120,30 @@ def _parse_property(realm_type, config, key, value):
     return _check_value(PROPERTIES[key], value)
 
 
-class _Reader:
-    def __init__(self, filename):
-        self.filename = filename
-        self.realms = {}
-        self.warnings = []
-        self.number = 0
-
-    def warn(self, message, *args, number=None):
-        number = self.number if number is None else number
-        self.warnings.append(ParseWarning(number, "file %s line %d %s" % (
-            self.filename, number, message % args)))
-
-    def next_line(self, lines):
-        """The next line that is not a ``#`` comment, or None at the end."""
-        while lines:
-            line = lines.pop(0)
-            self.number += 1
-            if not line.lstrip(WHITESPACE).startswith("#"):
-                return line
-        return None
-
-    def read(self, raw):
-        lines = as_text(raw).split("\n")
-        while lines and lines[-1] == "":
-            lines.pop()
-        while lines:
-            line = self.next_line(lines)
-            if not perl_true(line):
-                continue
-            header = _HEADER.fullmatch(line)
-            if header is None:
-                self.warn("- ignore config line: %s", line)
-                continue
-            self.section(header.group(1).lower(), header.group(2), lines)
-        return self.finish()
-
-    def section(self, realm_type, realm, lines):
-        skip = False
+class _Reader(SectionReader):
+    def check_id(self, realm):
         if not verify_realm(realm):
-            skip = True
-            self.warn("(skip section '%s'): value does not look like a valid "
-                      "realm", realm)
-        elif realm_type not in TYPES:
-            skip = True
-            self.warn("(skip section '%s'): unsupported type '%s'", realm,
-                      realm_type)
-        config = {}
-        last = self.number  # Proxmox names the last line read in the section
-        while perl_true(line := self.next_line(lines)):
-            if skip:
-                continue
-            last = self.number
-            match = _PROPERTY.fullmatch(line)
-            if match is None:
-                self.warn("(section '%s') - ignore config line: %s", realm,
-                          line)
-                continue
-            key, value = match.group(1), match.group(3)
-            try:
-                config[key] = _parse_property(realm_type, config, key, value)
-            except ValueError as error:
-                self.warn("(section '%s') - unable to parse value of '%s': %s",
-                          realm, key, error)
-        if skip:
-            return
+            raise ValueError("value does not look like a valid realm")
+
+    def known_type(self, realm_type):
+        return realm_type in TYPES
+
+    def parse_property(self, realm_type, config, key, value):
+        return _parse_property(realm_type, config, key, value)
+
+    def add_section(self, realm_type, realm, config, last):
         missing = sorted(k for k in TYPES[realm_type][0] if k not in config)
         if missing:
             self.warn("(skip section '%s'): missing value for required option "
                       "'%s'", realm, missing[0], number=last)
             return
         config["type"] = realm_type
-        self.realms.pop(realm, None)
-        self.realms[realm] = config
+        self.ids.pop(realm, None)
+        self.ids[realm] = config
 
     def finish(self):
         default = None
-        for realm, config in self.realms.items():
+        for realm, config in self.ids.items():
             if config.get("default"):
                 if default is None:
                     default = realm
@@ -208,11 +152,11 @@ class _Reader:
             if config.get("comment"):
                 config["comment"] = decode_text(config["comment"])
         for realm, comment in BUILTIN.items():
-            config = self.realms.setdefault(realm, {})
+            config = self.ids.setdefault(realm, {})
             config["type"] = realm
             if not config.get("comment"):
                 config["comment"] = comment
-        return self.realms, self.warnings
+        return self.ids, self.warnings
 
 
 def parse_domains_cfg(raw, filename="domains.cfg"):

@@ -45,8 +45,8 @@ import os
 import re
 
 from pve import paths as pve_paths
-from pve.access.lines import ParseWarning, as_text
-from pve.access.names import WHITESPACE, perl_true, split_list
+from pve.access.names import WHITESPACE, split_list
+from pve.sectionconfig import SectionReader
 
 
 class StorageError(Exception):
@@ -75,8 +75,6 @@ OTHER_TYPES = {
 SHARED_STORAGE = ("iscsi", "nfs", "cifs", "rbd", "cephfs", "iscsidirect",
                   "zfs", "drbd", "pbs")
 
-_HEADER = re.compile(r"(\S+):\s*(\S+)\s*", re.ASCII)
-_PROPERTY = re.compile(r"\s+(\S+)(\s+(.*\S))?\s*", re.ASCII)
 _INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 _NUMBER = re.compile(r"[+-]?([0-9]+\.[0-9]+|[0-9]+\.|\.[0-9]+|[0-9]+)"
                      r"([eE][+-]?[0-9]+)?", re.ASCII)
@@ -379,77 +377,17 @@ def default_local():
                         "vztmpl"]}
 
 
-class _Reader:
-    def __init__(self, filename):
-        self.filename = filename
-        self.ids = {}
-        self.warnings = []
-        self.number = 0
-        self.lines = []  # reversed: the next line is last
+class _Reader(SectionReader):
+    def check_id(self, storeid):
+        verify_storage_id(storeid)
 
-    def warn(self, message, *args, number=None):
-        number = self.number if number is None else number
-        self.warnings.append(ParseWarning(number, "file %s line %d %s" % (
-            self.filename, number, message % args)))
+    def known_type(self, storage_type):
+        return storage_type == "dir" or storage_type in OTHER_TYPES
 
-    def next_line(self):
-        """The next line that is not a ``#`` comment, or None at the end."""
-        while self.lines:
-            line = self.lines.pop()
-            self.number += 1
-            if not line.lstrip(WHITESPACE).startswith("#"):
-                return line
-        return None
+    def parse_property(self, storage_type, config, key, value):
+        return _parse_property(storage_type, config, key, value)
 
-    def read(self, raw):
-        lines = as_text(raw).split("\n")
-        while lines and lines[-1] == "":
-            lines.pop()
-        lines.reverse()
-        self.lines = lines
-        while lines:
-            line = self.next_line()
-            if not perl_true(line):
-                continue
-            header = _HEADER.fullmatch(line)
-            if header is None:
-                self.warn("- ignore config line: %s", line)
-                continue
-            self.section(header.group(1).lower(), header.group(2))
-        return self.finish()
-
-    def section(self, storage_type, storeid):
-        skip = False
-        try:
-            verify_storage_id(storeid)
-        except ValueError as error:
-            skip = True
-            self.warn("(skip section '%s'): %s", storeid, error)
-        else:
-            if storage_type != "dir" and storage_type not in OTHER_TYPES:
-                skip = True
-                self.warn("(skip section '%s'): unsupported type '%s'",
-                          storeid, storage_type)
-        config = {}
-        last = self.number  # Proxmox names the last line read in the section
-        while perl_true(line := self.next_line()):
-            if skip:
-                continue
-            last = self.number
-            match = _PROPERTY.fullmatch(line)
-            if match is None:
-                self.warn("(section '%s') - ignore config line: %s", storeid,
-                          line)
-                continue
-            key, value = match.group(1), match.group(3)
-            try:
-                config[key] = _parse_property(storage_type, config, key,
-                                              value)
-            except ValueError as error:
-                self.warn("(section '%s') - unable to parse value of '%s': "
-                          "%s", storeid, key, error)
-        if skip:
-            return
+    def add_section(self, storage_type, storeid, config, last):
         config["type"] = storage_type
         # Proxmox stores the failed section as undef: it replaces an
         # earlier one of the same name
