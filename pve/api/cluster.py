@@ -9,6 +9,7 @@ broadcasts their statistics.
 
 import json
 import re
+import weakref
 
 from twisted.internet import defer
 
@@ -139,18 +140,41 @@ def _resources(env, kind, vmlist, members, cfg):
         result.append(nodes.node_entry(env, cfg, node, members))
     if not guests:
         return result
-    # the guests' names, their configs read side by side
-    confs = gather(
-        _read_text(env, "nodes/%s/%s/%s.conf" % (
-            e["node"], VMDIRS.get(e["type"], e["type"]), e["vmid"]))
-        for e in guests)
+    paths = ["nodes/%s/%s/%s.conf" % (
+        e["node"], VMDIRS.get(e["type"], e["type"]), e["vmid"])
+        for e in guests]
 
-    def named(texts):
-        for entry, text in zip(guests, texts):
-            summary = guest_summary(text or "")
-            entry.update(summary)
+    def named(summaries):
+        for entry, path in zip(guests, paths):
+            entry.update(summaries.get(path, {}))
         return result
-    return confs.addCallback(named)
+    return guest_summaries(env, paths).addCallback(named)
+
+
+#: per pmxcfs client: config path -> (its version, its guest_summary)
+_SUMMARIES = weakref.WeakKeyDictionary()
+SUMMARIES_MAX = 20000
+
+
+def guest_summaries(env, paths):
+    """``{path: guest_summary}`` of the guest configs at *paths*: one
+    ``versions`` call, then only the configs that changed since the last
+    call are read (side by side)."""
+    cache = _SUMMARIES.setdefault(env.cfs, {})
+    if len(cache) > SUMMARIES_MAX:
+        cache.clear()
+
+    def fetch(versions):
+        stale = [p for p in paths if versions.get(p) is not None
+                 and cache.get(p, (None,))[0] != versions[p]]
+
+        def store(texts):
+            for path, text in zip(stale, texts):
+                cache[path] = (versions[path], guest_summary(text or ""))
+            return {p: cache[p][1] for p in paths
+                    if versions.get(p) is not None and p in cache}
+        return gather(_read_text(env, p) for p in stale).addCallback(store)
+    return env.cfs.versions(paths).addCallback(fetch)
 
 
 @routes("/cluster/nextid")

@@ -47,6 +47,12 @@ class ClusterTests(unittest.TestCase):
         vm = [r for r in res if r["type"] == "qemu"][0]
         self.assertEqual((vm["id"], vm["vmid"], vm["node"], vm["name"], vm["template"]),
                          ("qemu/100", 100, "node1", "web", 1))
+        # a changed config shows at the next call (summaries are kept per
+        # config version)
+        self.node.write(QEMU % 100, "name: db\n")
+        res = yield self.call("GET", "/cluster/resources", {"type": "vm"})
+        self.assertEqual([(r["name"], r.get("template")) for r in res],
+                         [("db", None)])
         nodes = yield self.call("GET", "/cluster/resources", {"type": "node"})
         self.assertEqual([n["id"] for n in nodes], ["node/node1"])
         hidden = yield self.call("GET", "/cluster/resources", {"type": "vm"},
