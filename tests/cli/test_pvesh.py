@@ -1,15 +1,13 @@
 """``pvesh`` and the option parser, against a real pmxcfs IPC server under a
 temporary root (the API tree: pve.api.tree)."""
 
-import io
 
-from twisted.internet import defer, reactor, task
+from twisted.internet import defer
 from twisted.trial import unittest
 
 from pve.api.schema import APIError
 from pve.cli import getopt, pvesh
-from pve.api.tree import make_registry
-from tests.cluster import test_client as base
+from tests.cli.clicase import CLICase
 
 SCHEMA = {"additionalProperties": 0, "properties": {
     "userid": {"type": "string"},
@@ -71,24 +69,10 @@ class GetoptTests(unittest.TestCase):
         self.assertEqual((got, asked), ({"password": "pw"}, [None]))
 
 
-class PveshTests(unittest.TestCase):
-    timeout = 60
+class PveshTests(CLICase):
 
-    def setUp(self):
-        clock = task.Clock()
-        clock.advance(base.T0)
-        self.paths = base.make_root(self)
-        self.cfs = base.open_cfs(self, self.paths, clock)
-        self.service, self.description = base.start_ipc(self, self.cfs, self.paths, clock)
-        self.registry = make_registry()
-
-    @defer.inlineCallbacks
     def pvesh(self, *argv):
-        out, err = io.StringIO(), io.StringIO()
-        code = yield pvesh.run(reactor, list(argv), registry=self.registry,
-                               paths=self.paths, nodename="node1", out=out, err=err,
-                               description=self.description, columns=None, utf8=False)
-        return code, out.getvalue(), err.getvalue()
+        return self.run_cli(pvesh, argv)
 
     @defer.inlineCallbacks
     def test_get_version(self):

@@ -2,36 +2,18 @@
 API tree: pve.api.tree); volumes are made with the real qemu-img under
 that root, and ``free`` runs a real worker process."""
 
-import io
 import os
 
-from twisted.internet import defer, reactor, task
-from twisted.trial import unittest
+from twisted.internet import defer
 
 from pve.cli import pvesm
-from pve.api.tree import make_registry
-from tests.cluster import test_client as base
+from tests.cli.clicase import CLICase
 
 
-class PvesmTests(unittest.TestCase):
-    timeout = 60
+class PvesmTests(CLICase):
 
-    def setUp(self):
-        clock = task.Clock()
-        clock.advance(base.T0)
-        self.paths = base.make_root(self)
-        self.cfs = base.open_cfs(self, self.paths, clock)
-        self.service, self.description = base.start_ipc(self, self.cfs, self.paths, clock)
-        self.registry = make_registry()
-
-    @defer.inlineCallbacks
     def pvesm(self, *argv):
-        out, err = io.StringIO(), io.StringIO()
-        code = yield pvesm.run(reactor, list(argv), registry=self.registry,
-                               paths=self.paths, nodename="node1", out=out, err=err,
-                               stdin=io.StringIO(""), description=self.description,
-                               columns=None, utf8=False)
-        return code, out.getvalue(), err.getvalue()
+        return self.run_cli(pvesm, argv, stdin="")
 
     def storage_cfg(self):
         try:

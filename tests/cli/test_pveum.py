@@ -4,34 +4,17 @@ tree: pve.api.tree)."""
 import io
 import json
 
-from twisted.internet import defer, reactor, task
-from twisted.trial import unittest
+from twisted.internet import defer
 
 from pve.cli import pveum
 from pve.access import shadow
-from pve.api.tree import make_registry
-from tests.cluster import test_client as base
+from tests.cli.clicase import CLICase
 
 
-class PveumTests(unittest.TestCase):
-    timeout = 60
+class PveumTests(CLICase):
 
-    def setUp(self):
-        clock = task.Clock()
-        clock.advance(base.T0)
-        self.paths = base.make_root(self)
-        self.cfs = base.open_cfs(self, self.paths, clock)
-        self.service, self.description = base.start_ipc(self, self.cfs, self.paths, clock)
-        self.registry = make_registry()
-
-    @defer.inlineCallbacks
     def pveum(self, *argv, stdin=""):
-        out, err = io.StringIO(), io.StringIO()
-        code = yield pveum.run(reactor, list(argv), registry=self.registry,
-                               paths=self.paths, nodename="node1", out=out, err=err,
-                               stdin=io.StringIO(stdin), description=self.description,
-                               columns=None, utf8=False)
-        return code, out.getvalue(), err.getvalue()
+        return self.run_cli(pveum, argv, stdin=stdin)
 
     @defer.inlineCallbacks
     def test_user_add_and_list(self):
