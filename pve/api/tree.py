@@ -84,11 +84,11 @@ def index_handler(registry, path, key="subdir", order=None):
 def make_registry():
     """A Registry holding every endpoint of the API."""
     from pve.api import (access, access_acl, access_domains, access_ticket,
-                         access_users, cluster, nodes, nodes_storage, storage,
-                         storage_content, tasks, version)
+                         access_users, cluster, nodes, nodes_storage, qemu,
+                         storage, storage_content, tasks, version)
     registry = Registry()
     for module in (version, access, access_ticket, access_users, access_acl,
                    access_domains, nodes, tasks, cluster, storage,
-                   nodes_storage, storage_content):
+                   nodes_storage, storage_content, qemu):
         module.routes.register(registry)
     return registry

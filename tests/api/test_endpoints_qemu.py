@@ -1,0 +1,192 @@
+"""/nodes/{node}/qemu: create, config, power actions and destroy, with the
+worker tasks as real processes reaching pmxcfs over its IPC socket and a
+real QEMU (TCG)."""
+
+import os
+import signal
+
+from twisted.internet import defer, reactor
+from twisted.trial import unittest
+
+from pve.api import rest
+from pve.api.auth import Auth
+from pve.api.schema import APIError
+from pve.daemon import tasklog, workers
+from pve.qemu import runtime
+from pve.qemu.command import QEMU_BINARY
+from tests.api.endpoints_env import Node
+from tests.cluster.test_client import start_ipc
+
+VMID = 170
+CONF = "nodes/node1/qemu-server/%d.conf" % VMID
+
+
+def kill_vm(paths, vmid):
+    pid = runtime.check_running(paths, vmid)
+    if pid:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+class QemuEndpointTests(unittest.TestCase):
+    timeout = 180
+
+    def setUp(self):
+        self.node = Node(self)
+        start_ipc(self, self.node.cfs, self.node.paths, self.node.clock)
+        self.addCleanup(kill_vm, self.node.paths, VMID)
+
+    def env(self, user="root@pam"):
+        env = self.node.env(user)
+        env.reactor = reactor  # workers and QEMU are real processes
+        return env
+
+    def call(self, method, path, params=None, user="root@pam"):
+        return self.node.registry.dispatch(method, path, params or {}, self.env(user))
+
+    @defer.inlineCallbacks
+    def task(self, method, path, params=None):
+        upid = yield self.call(method, path, params)
+        self.assertTrue(upid.startswith("UPID:node1:"), upid)
+        status = yield workers.worker_ended(upid)
+        if status != "OK":
+            with open(tasklog.log_path(self.node.paths, upid)) as fh:
+                self.fail("%s: %s\n%s" % (upid, status, fh.read()))
+        return upid
+
+    def disk_path(self):
+        return self.node.paths.join("var/lib/vz/images/%d/vm-%d-disk-0.raw" % (VMID, VMID))
+
+    @defer.inlineCallbacks
+    def test_lifecycle(self):
+        if not os.path.exists(QEMU_BINARY):
+            raise unittest.SkipTest("no QEMU")
+        base = "/nodes/node1/qemu"
+        upid = yield self.task("POST", base, {
+            "vmid": VMID, "name": "api-vm", "memory": "64", "kvm": "0",
+            "scsi0": "local:0.01"})
+        self.assertEqual(upid.split(":")[5:7], ["qmcreate", str(VMID)])
+        self.assertTrue(os.path.exists(self.disk_path()))
+        conf = yield self.call("GET", "%s/%d/config" % (base, VMID))
+        self.assertEqual(conf["name"], "api-vm")
+        self.assertTrue(conf["scsi0"].startswith("local:%d/vm-%d-disk-0.raw" % (VMID, VMID)))
+        self.assertTrue(conf["scsi0"].endswith(",size=10485K"), conf["scsi0"])
+
+        # a second create is refused
+        error = yield self.assertFailure(
+            self.call("POST", base, {"vmid": VMID}), APIError)
+        self.assertIn("already exists", error.message)
+
+        # PUT with a stale digest changes nothing
+        before = self.node.read(CONF)
+        error = yield self.assertFailure(self.call(
+            "PUT", "%s/%d/config" % (base, VMID),
+            {"memory": "128", "digest": "0" * 40}), APIError)
+        self.assertEqual(error.message, "detected modified configuration - file changed by "
+                         "other user? Try again.\n")
+        self.assertEqual(self.node.read(CONF), before)
+        yield self.call("PUT", "%s/%d/config" % (base, VMID),
+                        {"memory": "96", "digest": conf["digest"], "delete": "name"})
+        conf = yield self.call("GET", "%s/%d/config" % (base, VMID))
+        self.assertEqual(conf["memory"], "96")
+        self.assertNotIn("name", conf)
+
+        # through rest.handle as pvedaemon runs it (declared permissions first)
+        result = yield rest.handle(self.node.registry, self.env(), Auth("root@pam"),
+                                   "GET", "%s/%d/status/current" % (base, VMID), {})
+        self.assertEqual(result.status, 200)
+        self.assertEqual(result.data["status"], "stopped")
+
+        listed = yield self.call("GET", base)
+        self.assertEqual([(v["vmid"], v["status"]) for v in listed], [(VMID, "stopped")])
+
+        upid = yield self.task("POST", "%s/%d/status/start" % (base, VMID))
+        self.assertEqual(upid.split(":")[5:7], ["qmstart", str(VMID)])
+        status = yield self.call("GET", "%s/%d/status/current" % (base, VMID))
+        self.assertEqual((status["status"], status["qmpstatus"]), ("running", "running"))
+        self.assertTrue(status["pid"])
+
+        # running: memory goes to [PENDING], name applies at once
+        yield self.call("PUT", "%s/%d/config" % (base, VMID),
+                        {"memory": "128", "name": "renamed"})
+        pending = yield self.call("GET", "%s/%d/pending" % (base, VMID))
+        memory = [p for p in pending if p["key"] == "memory"][0]
+        self.assertEqual((memory["value"], memory["pending"]), ("96", "128"))
+        yield self.call("PUT", "%s/%d/config" % (base, VMID), {"delete": "kvm"})
+        pending = yield self.call("GET", "%s/%d/pending" % (base, VMID))
+        self.assertIn({"key": "kvm", "value": 0, "delete": 1}, pending)
+        merged = yield self.call("GET", "%s/%d/config" % (base, VMID))
+        self.assertEqual((merged["memory"], "kvm" in merged), ("128", False))
+        current = yield self.call("GET", "%s/%d/config" % (base, VMID), {"current": 1})
+        self.assertEqual((current["memory"], current["name"]), ("96", "renamed"))
+
+        error = yield self.assertFailure(
+            self.call("DELETE", "%s/%d" % (base, VMID)), APIError)
+        self.assertIn("is running", error.message)
+
+        yield self.task("POST", "%s/%d/status/suspend" % (base, VMID))
+        status = yield self.call("GET", "%s/%d/status/current" % (base, VMID))
+        self.assertEqual(status["qmpstatus"], "paused")
+        yield self.task("POST", "%s/%d/status/resume" % (base, VMID))
+
+        yield self.task("POST", "%s/%d/status/stop" % (base, VMID))
+        status = yield self.call("GET", "%s/%d/status/current" % (base, VMID))
+        self.assertEqual(status["status"], "stopped")
+
+        yield self.task("DELETE", "%s/%d" % (base, VMID), {"purge": 1})
+        self.assertFalse(os.path.exists(self.disk_path()))
+        error = yield self.assertFailure(
+            self.call("GET", "%s/%d/config" % (base, VMID)), APIError)
+        self.assertEqual(error.message, "Configuration file "
+                         "'nodes/node1/qemu-server/%d.conf' does not exist\n" % VMID)
+
+    @defer.inlineCallbacks
+    def test_bad_value_refused(self):
+        error = yield self.assertFailure(
+            self.call("POST", "/nodes/node1/qemu", {"vmid": VMID, "memory": "lots"}),
+            APIError)
+        self.assertEqual(error.code, 400)
+        self.assertEqual(error.errors, {"memory": error.errors["memory"]})
+        with self.assertRaises(OSError):
+            self.node.cfs.read(CONF)
+
+    @defer.inlineCallbacks
+    def test_index(self):
+        self.node.write(CONF, "memory: 64\n")
+        index = yield self.call("GET", "/nodes/node1/qemu/%d" % VMID)
+        self.assertIn({"subdir": "config"}, index)
+        self.assertIn({"subdir": "status"}, index)
+
+    @defer.inlineCallbacks
+    def test_permissions(self):
+        """The declared permissions are checked as pvedaemon runs calls."""
+        self.node.write(CONF, "memory: 64\n")
+        self.node.write("user.cfg", "user:alice@pve:1:0::::::\n"
+                        "user:bob@pve:1:0::::::\n"
+                        "acl:1:/vms/%d:bob@pve:PVEVMAdmin:\n" % VMID)
+        for user, expected in (("alice@pve", 403), ("bob@pve", 200)):
+            result = yield rest.handle(self.node.registry, self.env(user), Auth(user),
+                                       "GET", "/nodes/node1/qemu/%d/config" % VMID, {})
+            self.assertEqual(result.status, expected, user)
+            result = yield rest.handle(self.node.registry, self.env(user), Auth(user),
+                                       "PUT", "/nodes/node1/qemu/%d/config" % VMID,
+                                       {"cores": "2"})
+            self.assertEqual(result.status, expected, user)
+        self.assertIn("cores: 2\n", self.node.read(CONF))
+        result = yield rest.handle(self.node.registry, self.env("alice@pve"),
+                                   Auth("alice@pve"), "GET", "/nodes/node1/qemu", {})
+        self.assertEqual((result.status, result.data), (200, []))
+
+    @defer.inlineCallbacks
+    def test_create_failure_leaves_nothing(self):
+        """A disk on a storage that does not exist: the task fails, no
+        config and no disk are left."""
+        upid = yield self.call("POST", "/nodes/node1/qemu", {
+            "vmid": VMID, "memory": "64", "scsi0": "local:0.01", "scsi1": "nope:1"})
+        status = yield workers.worker_ended(upid)
+        self.assertIn("storage 'nope' does not exist", status)
+        with self.assertRaises(OSError):
+            self.node.cfs.read(CONF)
+        self.assertFalse(os.path.exists(self.disk_path()))
