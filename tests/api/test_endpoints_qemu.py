@@ -30,7 +30,7 @@ def kill_vm(paths, vmid):
             pass
 
 
-class QemuEndpointTests(unittest.TestCase):
+class QemuCase(unittest.TestCase):
     timeout = 180
 
     def setUp(self):
@@ -55,6 +55,9 @@ class QemuEndpointTests(unittest.TestCase):
             with open(tasklog.log_path(self.node.paths, upid)) as fh:
                 self.fail("%s: %s\n%s" % (upid, status, fh.read()))
         return upid
+
+
+class QemuEndpointTests(QemuCase):
 
     def disk_path(self):
         return self.node.paths.join("var/lib/vz/images/%d/vm-%d-disk-0.raw" % (VMID, VMID))
@@ -190,3 +193,43 @@ class QemuEndpointTests(unittest.TestCase):
         with self.assertRaises(OSError):
             self.node.cfs.read(CONF)
         self.assertFalse(os.path.exists(self.disk_path()))
+
+
+class ParallelCreateTests(QemuCase):
+    """Clients that create VMs at once, each with the VMID /cluster/nextid
+    gave it, never share a VMID and never leave a broken config: the ones
+    that lost the race are refused and retry with a new id."""
+
+    @defer.inlineCallbacks
+    def client(self, name, made, refused):
+        for _attempt in range(10):
+            vmid = yield self.call("GET", "/cluster/nextid")
+            try:
+                upid = yield self.call("POST", "/nodes/node1/qemu", {
+                    "vmid": vmid, "name": name, "memory": "64"})
+            except APIError as e:
+                self.assertIn("already exists", e.message)
+                refused.append(vmid)
+                continue
+            status = yield workers.worker_ended(upid)
+            if status == "OK":
+                made.append((vmid, name))
+                return
+            self.assertIn("already exists", status)
+            refused.append(vmid)
+        self.fail("%s: no VMID after 10 attempts" % name)
+
+    @defer.inlineCallbacks
+    def test_parallel_creates(self):
+        made, refused = [], []
+        names = ["vm%d" % i for i in range(6)]
+        yield defer.gatherResults(
+            [self.client(n, made, refused) for n in names],
+            consumeErrors=True)
+        self.assertTrue(refused, "the clients never raced")
+        vmids = [vmid for vmid, _ in made]
+        self.assertEqual(len(set(vmids)), len(names), made)
+        for vmid, name in made:
+            conf = yield self.call("GET", "/nodes/node1/qemu/%d/config" % vmid)
+            self.assertEqual((conf["name"], conf["memory"]), (name, "64"))
+            self.assertNotIn("lock", conf)
