@@ -389,6 +389,19 @@ def make_registry():
     return make()
 
 
+def run_table(reactor, exename, table, argv, registry=None, **kw):
+    """Run the command-table CLI *exename* with *argv*; fires with the exit
+    code.  *table* is the command table, or a function of the node name
+    giving it."""
+    registry = registry if registry is not None else make_registry()
+    if "columns" not in kw and "utf8" not in kw:
+        kw["columns"], kw["utf8"] = terminal(kw.get("out") or sys.stdout)
+    if callable(table):
+        kw["nodename"] = kw.get("nodename") or pvepaths.nodename()
+        table = table(kw["nodename"])
+    return CLI(reactor, exename, table, registry=registry, **kw).run(list(argv))
+
+
 def main_for(run, argv=None):
     """A console script's ``main``: exit with what *run* fires."""
     argv = sys.argv[1:] if argv is None else argv

@@ -10,15 +10,13 @@ worker task and prints the task's output as Proxmox's command line does
 (the ``TASK OK`` line left out, a failure on stderr, exit code 255).
 """
 
-import sys
-
 from twisted.internet import defer
 
 from pve.api.declare import Endpoint
 from pve.api.decl_storage import DECLS
 from pve.api.schema import ParamError
 from pve.cli import apicmd
-from pve.cli.apicmd import CLI, Command, CommandError
+from pve.cli.apicmd import Command, CommandError
 from pve.daemon import tasklog, workers
 from pve.daemon import upid as _upid
 
@@ -187,18 +185,9 @@ def table(nodename):
     }
 
 
-@defer.inlineCallbacks
 def run(reactor, argv, registry=None, **kw):
     """Run ``pvesm`` with *argv*; fires with the exit code."""
-    from pve import paths as pvepaths
-    registry = registry if registry is not None else apicmd.make_registry()
-    if "columns" not in kw and "utf8" not in kw:
-        kw["columns"], kw["utf8"] = apicmd.terminal(kw.get("out") or sys.stdout)
-    nodename = kw.get("nodename") or pvepaths.nodename()
-    kw["nodename"] = nodename
-    cli = CLI(reactor, "pvesm", table(nodename), registry=registry, **kw)
-    code = yield cli.run(list(argv))
-    return code
+    return apicmd.run_table(reactor, "pvesm", table, argv, registry, **kw)
 
 
 def main(argv=None):

@@ -8,12 +8,10 @@ old aliases (``useradd``, ``aclmod``...).  ``passwd`` asks for the new
 password twice on a terminal and reads one line of stdin otherwise.
 """
 
-from twisted.internet import defer
-
 from pve.api.declare import Endpoint
 from pve.cli import apicmd
 from pve.cli import format as clifmt
-from pve.cli.apicmd import (CLI, PASSWORD, STANDARD, Alias, Command, Mapping,
+from pve.cli.apicmd import (PASSWORD, STANDARD, Alias, Command, Mapping,
                             print_api_result, read_password)
 
 USER, GROUP, ROLE = "PVE::API2::User", "PVE::API2::Group", "PVE::API2::Role"
@@ -147,15 +145,9 @@ def table():
     }
 
 
-@defer.inlineCallbacks
 def run(reactor, argv, registry=None, **kw):
     """Run ``pveum`` with *argv*; fires with the exit code."""
-    registry = registry if registry is not None else apicmd.make_registry()
-    if "columns" not in kw and "utf8" not in kw:
-        kw["columns"], kw["utf8"] = apicmd.terminal(kw.get("out") or apicmd.sys.stdout)
-    cli = CLI(reactor, "pveum", table(), registry=registry, **kw)
-    code = yield cli.run(list(argv))
-    return code
+    return apicmd.run_table(reactor, "pveum", table(), argv, registry, **kw)
 
 
 def main(argv=None):

@@ -7,14 +7,13 @@ for and their output printed, as Proxmox's command line does.  ``status``,
 ``showcmd``, ``cleanup`` and ``unlock`` are qm's own.
 """
 
-import sys
 
 from twisted.internet import defer
 
 from pve.api.declare import Endpoint
 from pve.api.decl_qemu import DECLS
 from pve.cli import apicmd
-from pve.cli.apicmd import CLI, Command, CommandError
+from pve.cli.apicmd import Command, CommandError
 from pve.cli.pvesm import task_output
 from pve.qemu import config as qconfig
 from pve.qemu.showcmd import format_command
@@ -227,18 +226,9 @@ def table(nodename):
     return out
 
 
-@defer.inlineCallbacks
 def run(reactor, argv, registry=None, **kw):
     """Run ``qm`` with *argv*; fires with the exit code."""
-    from pve import paths as pvepaths
-    registry = registry if registry is not None else apicmd.make_registry()
-    if "columns" not in kw and "utf8" not in kw:
-        kw["columns"], kw["utf8"] = apicmd.terminal(kw.get("out") or sys.stdout)
-    nodename = kw.get("nodename") or pvepaths.nodename()
-    kw["nodename"] = nodename
-    cli = CLI(reactor, "qm", table(nodename), registry=registry, **kw)
-    code = yield cli.run(list(argv))
-    return code
+    return apicmd.run_table(reactor, "qm", table, argv, registry, **kw)
 
 
 def main(argv=None):
