@@ -3,7 +3,6 @@ worker tasks as real processes reaching pmxcfs over its IPC socket and a
 real QEMU (TCG)."""
 
 import os
-import signal
 
 from twisted.internet import defer, reactor
 from twisted.trial import unittest
@@ -12,22 +11,13 @@ from pve.api import rest
 from pve.api.auth import Auth
 from pve.api.schema import APIError
 from pve.daemon import tasklog, workers
-from pve.qemu import runtime
 from pve.qemu.command import QEMU_BINARY
 from tests.api.endpoints_env import Node
 from tests.cluster.test_client import start_ipc
+from tests.qemu.test_runtime import kill_vm
 
 VMID = 170
 CONF = "nodes/node1/qemu-server/%d.conf" % VMID
-
-
-def kill_vm(paths, vmid):
-    pid = runtime.check_running(paths, vmid)
-    if pid:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 class QemuCase(unittest.TestCase):

@@ -12,28 +12,15 @@ from twisted.trial import unittest
 
 from pve.api import rest
 from pve.api.auth import Auth
-from pve.api.schema import APIError
 from pve.daemon import tasklog, workers
 from pve.storage import config as storagecfg
-from tests.api.endpoints_env import Node
+from tests.api import test_endpoints_access as access_tests
 
 LOCAL = "var/lib/vz"
 
 
-class Base(unittest.TestCase):
+class Base(access_tests.Base):
     timeout = 60
-
-    def setUp(self):
-        self.node = Node(self)
-        self.call = self.node.call
-
-    @defer.inlineCallbacks
-    def fails(self, d, code, errors=None):
-        e = yield self.assertFailure(d, APIError)
-        self.assertEqual(e.code, code, e.message)
-        if errors is not None:
-            self.assertEqual(sorted(e.errors), sorted(errors))
-        return e
 
     def storage_cfg(self):
         try:
