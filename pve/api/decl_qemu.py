@@ -4671,6 +4671,252 @@ DECLS = {
                                             'minimum': 100,
                                             'type': 'integer'}}},
      'returns': {'type': 'string'}},
+    ('/nodes/{node}/qemu/{vmid}/status/reboot', 'POST'): {'name': 'vm_reboot',
+     'description': 'Reboot the VM by shutting it down, and starting it again. Applies pending '
+                    'changes.',
+     'permissions': {'check': ['perm', '/vms/{vmid}', ['VM.PowerMgmt']]},
+     'protected': 1,
+     'proxyto': 'node',
+     'allowtoken': 1,
+     'parameters': {'additionalProperties': 0,
+                    'properties': {'node': {'description': 'The cluster node name.',
+                                            'format': 'pve-node',
+                                            'type': 'string'},
+                                   'timeout': {'description': 'Wait maximal timeout seconds for '
+                                                              'the shutdown.',
+                                               'minimum': 0,
+                                               'optional': 1,
+                                               'type': 'integer'},
+                                   'vmid': {'description': 'The (unique) ID of the VM.',
+                                            'format': 'pve-vmid',
+                                            'maximum': 999999999,
+                                            'minimum': 100,
+                                            'type': 'integer'}}},
+     'returns': {'type': 'string'}},
+    ('/nodes/{node}/qemu/{vmid}/resize', 'PUT'): {'name': 'resize_vm',
+     'description': 'Extend volume size.',
+     'permissions': {'check': ['perm', '/vms/{vmid}', ['VM.Config.Disk']]},
+     'protected': 1,
+     'proxyto': 'node',
+     'allowtoken': 1,
+     'parameters': {'additionalProperties': 0,
+                    'properties': {'digest': {'description': 'Prevent changes if current '
+                                                             'configuration file has different '
+                                                             'SHA1 digest. This can be used to '
+                                                             'prevent concurrent modifications.',
+                                              'maxLength': 40,
+                                              'optional': 1,
+                                              'type': 'string'},
+                                   'disk': {'description': 'The disk you want to resize.',
+                                            'enum': ['ide0',
+                                                     'ide1',
+                                                     'ide2',
+                                                     'ide3',
+                                                     'scsi0',
+                                                     'scsi1',
+                                                     'scsi2',
+                                                     'scsi3',
+                                                     'scsi4',
+                                                     'scsi5',
+                                                     'scsi6',
+                                                     'scsi7',
+                                                     'scsi8',
+                                                     'scsi9',
+                                                     'scsi10',
+                                                     'scsi11',
+                                                     'scsi12',
+                                                     'scsi13',
+                                                     'scsi14',
+                                                     'scsi15',
+                                                     'scsi16',
+                                                     'scsi17',
+                                                     'scsi18',
+                                                     'scsi19',
+                                                     'scsi20',
+                                                     'scsi21',
+                                                     'scsi22',
+                                                     'scsi23',
+                                                     'scsi24',
+                                                     'scsi25',
+                                                     'scsi26',
+                                                     'scsi27',
+                                                     'scsi28',
+                                                     'scsi29',
+                                                     'scsi30',
+                                                     'virtio0',
+                                                     'virtio1',
+                                                     'virtio2',
+                                                     'virtio3',
+                                                     'virtio4',
+                                                     'virtio5',
+                                                     'virtio6',
+                                                     'virtio7',
+                                                     'virtio8',
+                                                     'virtio9',
+                                                     'virtio10',
+                                                     'virtio11',
+                                                     'virtio12',
+                                                     'virtio13',
+                                                     'virtio14',
+                                                     'virtio15',
+                                                     'sata0',
+                                                     'sata1',
+                                                     'sata2',
+                                                     'sata3',
+                                                     'sata4',
+                                                     'sata5',
+                                                     'efidisk0',
+                                                     'tpmstate0'],
+                                            'type': 'string'},
+                                   'node': {'description': 'The cluster node name.',
+                                            'format': 'pve-node',
+                                            'type': 'string'},
+                                   'size': {'description': 'The new size. With the `+` sign the '
+                                                           'value is added to the actual size of '
+                                                           'the volume and without it, the value '
+                                                           'is taken as an absolute one. '
+                                                           'Shrinking disk size is not supported.',
+                                            'pattern': '\\+?\\d+(\\.\\d+)?[KMGT]?',
+                                            'type': 'string'},
+                                   'skiplock': {'description': 'Ignore locks - only root is '
+                                                               'allowed to use this option.',
+                                                'optional': 1,
+                                                'type': 'boolean'},
+                                   'vmid': {'description': 'The (unique) ID of the VM.',
+                                            'format': 'pve-vmid',
+                                            'maximum': 999999999,
+                                            'minimum': 100,
+                                            'type': 'integer'}}},
+     'returns': {'description': 'the task ID.', 'type': 'string'}},
+    ('/nodes/{node}/qemu/{vmid}/clone', 'POST'): {'name': 'clone_vm',
+     'description': 'Create a copy of virtual machine/template.',
+     'permissions': {'check': ['and',
+                               ['perm', '/vms/{vmid}', ['VM.Clone']],
+                               ['or',
+                                ['perm', '/vms/{newid}', ['VM.Allocate']],
+                                ['perm',
+                                 '/pool/{pool}',
+                                 ['VM.Allocate'],
+                                 'require_param',
+                                 'pool']]],
+                     'description': "You need 'VM.Clone' permissions on /vms/{vmid}, and "
+                                    "'VM.Allocate' permissions on /vms/{newid} (or on the VM pool "
+                                    "/pool/{pool}). You also need 'Datastore.AllocateSpace' on "
+                                    "any used storage and 'SDN.Use' on any used bridge/vnet"},
+     'protected': 1,
+     'proxyto': 'node',
+     'allowtoken': 1,
+     'parameters': {'additionalProperties': 0,
+                    'properties': {'bwlimit': {'default': 'clone limit from datacenter or storage '
+                                                          'config',
+                                               'description': 'Override I/O bandwidth limit (in '
+                                                              'KiB/s).',
+                                               'minimum': '0',
+                                               'optional': 1,
+                                               'type': 'integer'},
+                                   'description': {'description': 'Description for the new VM.',
+                                                   'optional': 1,
+                                                   'type': 'string'},
+                                   'format': {'description': 'Target format for file storage. '
+                                                             'Only valid for full clone.',
+                                              'enum': ['raw', 'qcow2', 'vmdk'],
+                                              'optional': 1,
+                                              'type': 'string'},
+                                   'full': {'description': 'Create a full copy of all disks. This '
+                                                           'is always done when you clone a '
+                                                           'normal VM. For VM templates, we try '
+                                                           'to create a linked clone by default.',
+                                            'optional': 1,
+                                            'type': 'boolean'},
+                                   'name': {'description': 'Set a name for the new VM.',
+                                            'format': 'dns-name',
+                                            'optional': 1,
+                                            'type': 'string'},
+                                   'newid': {'description': 'VMID for the clone.',
+                                             'format': 'pve-vmid',
+                                             'maximum': 999999999,
+                                             'minimum': 100,
+                                             'type': 'integer'},
+                                   'node': {'description': 'The cluster node name.',
+                                            'format': 'pve-node',
+                                            'type': 'string'},
+                                   'pool': {'description': 'Add the new VM to the specified pool.',
+                                            'format': 'pve-poolid',
+                                            'optional': 1,
+                                            'type': 'string'},
+                                   'snapname': {'description': 'The name of the snapshot.',
+                                                'format': 'pve-configid',
+                                                'maxLength': 40,
+                                                'optional': 1,
+                                                'type': 'string'},
+                                   'storage': {'description': 'Target storage for full clone.',
+                                               'format': 'pve-storage-id',
+                                               'format_description': 'storage ID',
+                                               'optional': 1,
+                                               'type': 'string'},
+                                   'target': {'description': 'Target node. Only allowed if the '
+                                                             'original VM is on shared storage.',
+                                              'format': 'pve-node',
+                                              'optional': 1,
+                                              'type': 'string'},
+                                   'vmid': {'description': 'The (unique) ID of the VM.',
+                                            'format': 'pve-vmid',
+                                            'maximum': 999999999,
+                                            'minimum': 100,
+                                            'type': 'integer'}}},
+     'returns': {'type': 'string'}},
+    ('/nodes/{node}/qemu/{vmid}/monitor', 'POST'): {'name': 'monitor',
+     'description': 'Execute QEMU monitor commands.',
+     'permissions': {'check': ['perm', '/vms/{vmid}', ['Sys.Audit', 'Sys.Modify'], 'any', 1],
+                     'description': 'The following commands do not require any additional '
+                                    'privilege: ?, help, info\n'
+                                    '\n'
+                                    "The following commands require 'Sys.Modify': announce_self, "
+                                    'backup_cancel, balloon, block_job_cancel, '
+                                    'block_job_complete, block_job_pause, block_job_resume, '
+                                    'block_job_set_speed, block_resize, block_set_io_throttle, '
+                                    'boot_set, c, calc_dirty_rate, cancel_vcpu_dirty_limit, '
+                                    'chardev-send-break, closefd, commit, cont, cpu, delvm, '
+                                    'eject, exit_preconfig, expire_password, getfd, gpa2hpa, '
+                                    'gpa2hva, gva2gpa, i, loadvm, log, migrate_cancel, '
+                                    'migrate_continue, migrate_pause, migrate_set_capability, '
+                                    'migrate_set_parameter, migrate_start_postcopy, mouse_button, '
+                                    'mouse_move, mouse_set, one-insn-per-tb, p, print, q, '
+                                    'qemu-io, qom-get, qom-list, quit, replay_break, '
+                                    'replay_delete_break, replay_seek, ringbuf_read, '
+                                    'ringbuf_write, s, savevm, sendkey, set_link, set_password, '
+                                    'set_vcpu_dirty_limit, snapshot_blkdev_internal, '
+                                    'snapshot_delete_blkdev_internal, stop, stopcapture, sum, '
+                                    'sync-profile, system_powerdown, system_reset, system_wakeup, '
+                                    'trace-event, x, x_colo_lost_heartbeat, xp\n'
+                                    '\n'
+                                    'The following commands are root-only: backup, block_stream, '
+                                    'change, chardev-add, chardev-change, chardev-remove, '
+                                    'client_migrate_info, device_add, device_del, drive_add, '
+                                    'drive_backup, drive_del, drive_mirror, dump-guest-memory, '
+                                    'dumpdtb, gdbserver, hostfwd_add, hostfwd_remove, logfile, '
+                                    'mce, memsave, migrate, migrate_incoming, migrate_recover, '
+                                    'nbd_server_add, nbd_server_remove, nbd_server_start, '
+                                    'nbd_server_stop, netdev_add, netdev_del, nmi, o, object_add, '
+                                    'object_del, pcie_aer_inject_error, pmemsave, qom-set, '
+                                    'savevm-end, savevm-start, screendump, snapshot_blkdev, '
+                                    'watchdog_action, wavcapture, xen-event-inject, '
+                                    'xen-event-list\n'},
+     'protected': 1,
+     'proxyto': 'node',
+     'allowtoken': 1,
+     'parameters': {'additionalProperties': 0,
+                    'properties': {'command': {'description': 'The monitor command.',
+                                               'type': 'string'},
+                                   'node': {'description': 'The cluster node name.',
+                                            'format': 'pve-node',
+                                            'type': 'string'},
+                                   'vmid': {'description': 'The (unique) ID of the VM.',
+                                            'format': 'pve-vmid',
+                                            'maximum': 999999999,
+                                            'minimum': 100,
+                                            'type': 'integer'}}},
+     'returns': {'type': 'string'}},
 }
 
 
