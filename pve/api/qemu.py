@@ -5,22 +5,21 @@ Power actions and create/destroy run as worker tasks (``qmstart``,
 reactor of its own and reaches pmxcfs through the IPC socket.
 """
 
-import os
-
 from twisted.internet import defer
 from twisted.logger import Logger
 
-from pve.api import decl_qemu, formats
+from pve.api import decl_qemu, formats, qemu_update
 from pve.api.access import die
-from pve.api.schema import APIError
+from pve.api.schema import ParamError
 from pve.api.tree import Routes
 from pve.api.qemu_tasks import start_task
 from pve.qemu import config as qconfig
 from pve.qemu import formats as _qemu_formats  # noqa: F401  (registers formats)
 from pve.storage.config import verify_storage_id
 from pve.qemu import schema as qschema
+from pve.qemu import qmp, stats
 from pve.qemu import vmconfig
-from pve.qemu.runtime import Runtime, check_running, uptime_of
+from pve.qemu.runtime import Runtime, check_running
 
 log = Logger()
 
@@ -38,12 +37,11 @@ if formats.get_format("storage-pair") is None:
     formats.register_format("storage-pair", _verify_storage_pair)
 
 routes = Routes(decl_qemu.DECLS)
-routes.index("/nodes/{node}/qemu/{vmid}", order=("config", "pending", "status"))
+routes.index("/nodes/{node}/qemu/{vmid}", order=("config", "pending", "status",
+                                                  "resize", "clone"))
 routes.index("/nodes/{node}/qemu/{vmid}/status", order=(
-    "current", "start", "stop", "reset", "shutdown", "suspend", "resume"))
+    "current", "start", "stop", "reset", "shutdown", "reboot", "suspend", "resume"))
 
-# Applied at once to a running VM; everything else goes to [PENDING].
-DIRECT_KEYS = ("name", "description", "onboot", "tags")
 # Parameters of PUT/POST config and create that are not config keys.
 _NON_CONFIG = {"node", "vmid", "digest", "delete", "revert", "skiplock", "force",
                "background_delay", "archive", "start", "pool", "storage", "unique",
@@ -135,40 +133,49 @@ def _parse_size(text):
     return _int(text)
 
 
-def vm_status(paths, vmid, conf):
-    """One entry of the VM list (``vmstatus`` without QMP)."""
+def _memory_mb(value):
+    """The ``memory`` option in MiB (``2048`` or ``current=2048``)."""
+    text = str(value or "")
+    for part in text.split(","):
+        if part.startswith("current="):
+            text = part[8:]
+            break
+    return _int(text, 2048) or 2048
+
+
+def vm_status(paths, vmid, conf, full=False):
+    """vmstatus without QMP: one entry of the VM list, and the base of the
+    full status (*full*: traffic per tap in ``nics`` too)."""
     main = conf.main
     pid = check_running(paths, vmid)
     sockets = _int(main.get("sockets"), 1) or 1
     cores = _int(main.get("cores"), 1) or 1
-    cpus = _int(main.get("vcpus")) or sockets * cores
+    cpus = min(sockets * cores, stats.host_cpu_count())
+    cpus = _int(main.get("vcpus")) or cpus
     entry = {
         "vmid": vmid, "status": "running" if pid else "stopped",
         "name": main.get("name") or "VM %s" % vmid,
-        "maxmem": _int(main.get("memory"), 2048) * 1024 * 1024,
+        "maxmem": _memory_mb(main.get("memory")) * 1024 * 1024,
         "maxdisk": bootdisk_size(conf), "cpus": cpus,
-        "mem": 0, "cpu": 0, "disk": 0, "netin": 0, "netout": 0,
+        "mem": 0, "memhost": 0, "cpu": 0, "disk": 0, "netin": 0, "netout": 0,
         "diskread": 0, "diskwrite": 0, "uptime": 0,
     }
+    if _int(main.get("balloon")):
+        entry["balloon_min"] = _int(main["balloon"]) * 1024 * 1024
+        entry["shares"] = _int(main.get("shares"), 1000)
     if main.get("lock"):
         entry["lock"] = main["lock"]
     if main.get("tags"):
         entry["tags"] = main["tags"]
     if _int(main.get("template")):
         entry["template"] = 1
+    if any(main.get("serial%d" % i) for i in range(4)):
+        entry["serial"] = 1
+    entry.update(stats.net_stats(vmid, per_nic=full))
     if pid:
         entry["pid"] = pid
-        entry["uptime"] = uptime_of(pid)
-        entry["mem"] = _rss(pid)
+        entry.update(stats.process_stats(vmid, pid, cpus))
     return entry
-
-
-def _rss(pid):
-    try:
-        with open("/proc/%d/statm" % pid) as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
 
 
 # -- config ---------------------------------------------------------------------
@@ -230,86 +237,44 @@ def _check_values(changes):
             continue
         out[key] = "%s" % (checked,)
     if errors:
-        raise APIError("Parameter verification failed.", code=400, errors=errors)
+        raise ParamError(errors)
     return out
 
 
+@defer.inlineCallbacks
 def update_config(env, params):
-    """PUT/POST config, synchronously (``update_vm_api`` without disks)."""
-    vmid = params["vmid"]
-    changes = _check_values(_config_changes(params))
-    deletes = _split_delete(params.get("delete"))
-    for key in deletes:
-        if key in changes:
-            raise APIError("Parameter verification failed.", code=400, errors={
-                "delete": "conflicting values for parameter '%s'" % key})
-    revert = _split_delete(params.get("revert"))
+    """PUT config (update_vm_api, sync): the update runs here, its storage
+    work in threads (:mod:`pve.api.qemu_update` says why)."""
     configs = configs_of(env, params)
-    running = check_running(env.paths, vmid)
-
-    def change(conf):
-        if running:
-            pending = conf.pending
-            for key in revert:
-                pending.pop(key, None)
-                qconfig.remove_from_pending_delete(pending, key)
-            for key, value in changes.items():
-                if key in DIRECT_KEYS:
-                    _set_main(conf, key, value)
-                else:
-                    pending[key] = value
-                    qconfig.remove_from_pending_delete(pending, key)
-            for key in deletes:
-                if key in DIRECT_KEYS:
-                    _delete_main(conf, key)
-                else:
-                    pending.pop(key, None)
-                    qconfig.add_to_pending_delete(pending, key, force=bool(params.get("force")))
-            if not pending.get("delete"):
-                pending.pop("delete", None)
-            return
-        for key in deletes:
-            _delete_main(conf, key)
-            conf.pending.pop(key, None)
-        for key, value in changes.items():
-            _set_main(conf, key, value)
-        conf.pending.clear()
-
-    d = configs.update(vmid, change, digest=params.get("digest"),
-                       skiplock=bool(_int(params.get("skiplock"))))
-    return _guard(d).addCallback(lambda _: None)
+    changes = _check_values(_config_changes(params))
+    request = yield qemu_update.update_request(env, params, changes, configs)
+    yield qemu_update.run(env, configs, params["vmid"], request)
+    return None
 
 
-def _set_main(conf, key, value):
-    if key == "description":
-        conf.description = value
-    else:
-        conf.main[key] = value
-
-
-def _delete_main(conf, key):
-    if key == "description":
-        conf.description = None
-    conf.main.pop(key, None)
-
-
-def _check_skiplock(env, params):
+def check_skiplock(env, params):
+    """``skiplock`` is for root@pam only (a parameter error otherwise)."""
     if _int(params.get("skiplock")) and env.auth_id != "root@pam":
-        raise APIError("Only root may use this option.", code=500)
+        raise ParamError({"skiplock": "Only root may use this option."})
 
 
 @routes("/nodes/{node}/qemu/{vmid}/config", "PUT")
 def put_config(env, params):
-    _check_skiplock(env, params)
+    check_skiplock(env, params)
     return update_config(env, params)
 
 
 @routes("/nodes/{node}/qemu/{vmid}/config", "POST")
 @defer.inlineCallbacks
 def post_config(env, params):
-    _check_skiplock(env, params)
-    yield update_config(env, params)
-    return start_task(env, "qmconfig", params["vmid"], "noop", {})
+    """update_vm_async: the update in a ``qmconfig`` task."""
+    check_skiplock(env, params)
+    configs = configs_of(env, params)
+    changes = _check_values(_config_changes(params))
+    request = yield qemu_update.update_request(env, params, changes, configs)
+    upid = start_task(env, "qmconfig", params["vmid"], "update", request)
+    result = yield qemu_update.background_delay(env, params, upid)
+    return result
 
 
 # -- create / destroy ------------------------------------------------------------
@@ -339,7 +304,7 @@ def create_vm(env, params):
 @defer.inlineCallbacks
 def destroy_vm(env, params):
     vmid = params["vmid"]
-    _check_skiplock(env, params)
+    check_skiplock(env, params)
     conf = yield _guard(configs_of(env, params).load(vmid))
     try:
         vmconfig.check_lock(conf, bool(_int(params.get("skiplock"))))
@@ -361,21 +326,91 @@ def status_current(env, params):
     vmid = params["vmid"]
     configs = configs_of(env, params)
     conf = yield _guard(configs.load(vmid))
-    entry = vm_status(env.paths, vmid, conf)
-    rt = Runtime(env.reactor, configs)
-    status = yield rt.status(vmid)
-    entry["qmpstatus"] = status.get("qmpstatus", entry["status"])
-    if entry["qmpstatus"] in ("paused", "prelaunch") and entry["status"] == "running":
-        entry["status"] = "running"
+    entry = vm_status(env.paths, vmid, conf, full=True)
+    if entry.get("pid"):
+        rt = Runtime(env.reactor, configs)
+        answers = yield rt.monitor_answers(vmid, stats.MONITOR_QUERIES)
+        entry.update(stats.monitor_fields(answers, entry["maxmem"]))
+    entry.setdefault("qmpstatus", entry["status"])
     entry["ha"] = {"managed": 0}
     return entry
+
+
+
+def _hmp_permissions():
+    """Monitor command -> ``none``, ``Sys.Modify`` or ``root``, read from
+    the monitor method's declared permission text (Proxmox's HMPPerms)."""
+    decl = decl_qemu.DECLS[("/nodes/{node}/qemu/{vmid}/monitor", "POST")]
+    table = {}
+    for paragraph in decl["permissions"]["description"].split("\n\n"):
+        head, _, names = paragraph.partition(": ")
+        if "do not require" in head:
+            perm = "none"
+        elif "root-only" in head:
+            perm = "root"
+        elif "require '" in head:
+            perm = head.split("'")[1]
+        else:
+            continue
+        table.update(dict.fromkeys((n.strip() for n in names.split(",")), perm))
+    return table
+
+
+HMP_PERMISSIONS = _hmp_permissions()
+
+
+@routes("/nodes/{node}/qemu/{vmid}/monitor", "POST")
+@defer.inlineCallbacks
+def monitor(env, params):
+    """A human monitor command; its output, or ``ERROR: ...`` text when
+    QEMU could not run it (as Proxmox, a failure is an answer, not an
+    error)."""
+    command = params.get("command")
+    if not command:
+        raise die("no command specified")
+    if not command.split():
+        raise die("unexpected command '%s'" % command)
+    name = command.split()[0]
+    required = HMP_PERMISSIONS.get(name)
+    is_root = env.auth_id == "root@pam"
+    if required is None:
+        message = ("command '%s' non-existent or not assigned a required permission"
+                   " yet, limiting to root user" % name)
+        if not is_root:
+            raise die(message)
+        log.warn("{message}", message=message)
+        required = "root"
+    if required == "root" and not is_root:
+        raise die("root-only command '%s'" % name)
+    if required == "Sys.Modify":
+        yield env.check("/", ["Sys.Modify"])
+    vmid = params["vmid"]
+    configs = configs_of(env, params)
+    yield _guard(configs.load(vmid))
+    try:
+        result = yield Runtime(env.reactor, configs).hmp(
+            vmid, command, timeout=qmp.API_MONITOR_TIMEOUT)
+    except Exception as error:  # as Proxmox's eval: any failure is reported
+        text = str(error)
+        result = "ERROR: " + (text if text.endswith("\n") else text + "\n")
+    return result
+
+
+def _paused(env, params):
+    """vm_is_paused (suspended included): QMP ``query-status``; a monitor
+    that does not answer counts as not paused."""
+    rt = Runtime(env.reactor, configs_of(env, params))
+    d = rt.qmp(params["vmid"], "query-status", timeout=3)
+    d.addCallbacks(lambda status: status.get("status") in ("paused", "prelaunch", "suspended"),
+                   lambda _: False)
+    return d
 
 
 def _power(action, check_running_state=None):
     @defer.inlineCallbacks
     def handler(env, params):
         vmid = params["vmid"]
-        _check_skiplock(env, params)
+        check_skiplock(env, params)
         conf = yield _guard(configs_of(env, params).load(vmid))
         if not _int(params.get("skiplock")):
             try:
@@ -383,21 +418,33 @@ def _power(action, check_running_state=None):
             except vmconfig.VMConfigError as error:
                 raise die(str(error))
         running = check_running(env.paths, vmid)
-        if check_running_state is True and not running:
-            raise die("VM %s not running" % vmid)
         kwargs = {k: params[k] for k in ("skiplock", "timeout", "forceStop")
                   if k in params}
+        if action in ("shutdown", "reboot") and running and (yield _paused(env, params)):
+            if action == "reboot" or not _int(params.get("forceStop")):
+                raise die("VM is paused - cannot shutdown")
+            action_ = "stop"  # as Proxmox: a paused VM is stopped instead
+            kwargs = {k: v for k, v in kwargs.items() if k != "forceStop"}
+            return start_task(env, TASK_TYPES["shutdown"], vmid, action_, kwargs)
+        if check_running_state is True and not running:
+            raise die("VM %s not running" % vmid)
         if action == "start":
             if running:
                 raise die("VM %s already running" % vmid)
             kwargs = {"skiplock": params.get("skiplock")}
+        if action == "reboot":
+            kwargs = {k: v for k, v in kwargs.items() if k == "timeout"}
         return start_task(env, TASK_TYPES[action], vmid, action, kwargs)
     return handler
 
 
 TASK_TYPES = {"start": "qmstart", "stop": "qmstop", "shutdown": "qmshutdown",
-              "reset": "qmreset", "suspend": "qmsuspend", "resume": "qmresume"}
+              "reboot": "qmreboot", "reset": "qmreset", "suspend": "qmsuspend",
+              "resume": "qmresume"}
 
 for _action, _needs in (("start", None), ("stop", None), ("shutdown", None),
-                        ("reset", True), ("suspend", True), ("resume", True)):
+                        ("reboot", True), ("reset", True), ("suspend", True),
+                        ("resume", True)):
     routes("/nodes/{node}/qemu/{vmid}/status/" + _action, "POST")(_power(_action, _needs))
+
+from pve.api import qemu_disk  # noqa: E402,F401  (registers resize and clone)

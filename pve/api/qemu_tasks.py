@@ -7,8 +7,10 @@ reactor of its own and reaches pmxcfs through the IPC socket.
 from twisted.internet import defer
 
 from pve.daemon import workers
+from pve.qemu import clone as qclone
 from pve.qemu import config as qconfig
-from pve.qemu import schema as qschema
+from pve.qemu import diskalloc
+from pve.qemu import resize as qresize
 from pve.qemu import vmconfig
 from pve.qemu.runtime import Runtime
 
@@ -43,7 +45,7 @@ def task_main(upid, action, nodename, vmid, kwargs):
         client = yield IPCClient.connect(reactor, default_description(paths))
         systemd = None
         try:
-            if action == "start" or kwargs.get("start"):
+            if action in ("start", "reboot") or kwargs.get("start"):
                 systemd = yield connect_systemd(reactor)
             configs = vmconfig.VMConfigs(client, paths, nodename, reactor)
             value = yield ACTIONS[action](reactor, configs, vmid, systemd=systemd, **kwargs)
@@ -89,6 +91,11 @@ def _shutdown(reactor, configs, vmid, skiplock=None, timeout=None, forceStop=Non
         timeout=None if timeout is None else int(timeout), forceStop=_bool(forceStop))
 
 
+def _reboot(reactor, configs, vmid, timeout=None, systemd=None, **_):
+    return _rt(reactor, configs, systemd).reboot(
+        vmid, timeout=None if timeout is None else int(timeout))
+
+
 def _simple(name):
     def action(reactor, configs, vmid, skiplock=None, **_):
         return getattr(_rt(reactor, configs), name)(vmid, skiplock=_bool(skiplock))
@@ -110,7 +117,6 @@ def _storage_ids(configs):
 def _create(reactor, configs, vmid, changes, start=False, systemd=None):
     """Under the VM lock: reserve the VMID with a ``lock: create`` config
     (create_and_lock_config), allocate the disks, write the config."""
-    from pve.storage import dirstore
     ids = yield _storage_ids(configs)
 
     @defer.inlineCallbacks
@@ -121,8 +127,9 @@ def _create(reactor, configs, vmid, changes, start=False, systemd=None):
         try:
             for key, value in sorted(changes.items()):
                 if qconfig.is_valid_drivename(key):
-                    value = _alloc_drive(dirstore, ids, configs, vmid, key, value,
-                                         allocated)
+                    value = yield diskalloc.in_thread(
+                        reactor, diskalloc.create_disk, ids, configs.paths,
+                        configs.nodename, vmid, key, value, allocated)
                 if key == "description":
                     conf.description = value
                 else:
@@ -131,11 +138,7 @@ def _create(reactor, configs, vmid, changes, start=False, systemd=None):
             conf.main.setdefault("vmgenid", _uuid())
             yield configs.write(vmid, conf)
         except BaseException:
-            for storage, volid in allocated:
-                try:
-                    dirstore.free(storage, volid)
-                except Exception as error:
-                    print("could not free %s: %s" % (volid, error))
+            diskalloc.free_allocated(allocated)
             try:
                 yield configs.delete(vmid)
             except OSError:
@@ -155,36 +158,10 @@ def _smbios_uuid():
     return "uuid=%s" % _uuid()
 
 
-def _alloc_drive(dirstore, ids, configs, vmid, key, value, allocated):
-    """``STORAGE:SIZE_GB`` allocates a new volume; anything else is kept."""
-    parts = value.split(",")
-    head = parts[0]
-    storeid, _, size = head.partition(":")
-    if not size or not _is_number(size):
-        return value
-    storage = dirstore.open_storage(ids, storeid, paths=configs.paths,
-                                    node=configs.nodename)
-    fmt = None
-    rest = []
-    for part in parts[1:]:
-        if part.startswith("format="):
-            fmt = part[7:]
-        rest.append(part)
-    size_kib = int(float(size) * 1024 * 1024)
-    volid = dirstore.alloc(storage, vmid, fmt=fmt, size_kib=size_kib)
-    allocated.append((storage, volid))
-    size_text = qschema.format_size(size_kib * 1024)
-    print("%s: successfully created disk '%s,size=%s'" % (key, volid, size_text))
-    rest = [p for p in rest if not p.startswith("size=")]
-    return ",".join([volid] + rest + ["size=%s" % size_text])
-
-
-def _is_number(text):
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
+def _update(reactor, configs, vmid, systemd=None, **request):
+    """``qmconfig``: the update of POST /config (:func:`pve.qemu.pending.update_vm`)."""
+    from pve.qemu import pending
+    return pending.update_vm(reactor, configs, vmid, **request)
 
 
 @defer.inlineCallbacks
@@ -231,8 +208,9 @@ def _destroy(reactor, configs, vmid, purge=False, unreferenced=True, skiplock=Fa
 
 
 ACTIONS = {
-    "start": _start, "stop": _stop, "shutdown": _shutdown,
+    "start": _start, "stop": _stop, "shutdown": _shutdown, "reboot": _reboot,
     "reset": _simple("reset"), "suspend": _simple("suspend"),
     "resume": _simple("resume"), "noop": _noop, "create": _create,
-    "destroy": _destroy,
+    "destroy": _destroy, "update": _update,
+    "resize": qresize.resize_action, "clone": qclone.clone_action,
 }

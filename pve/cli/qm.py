@@ -2,9 +2,10 @@
 
 API commands run in-process as root@pam on this node (``create``, ``set``,
 ``config``, ``pending``, ``start``, ``stop``, ``shutdown``, ``reset``,
-``suspend``, ``resume``, ``list``, ``destroy``); worker tasks are waited
-for and their output printed, as Proxmox's command line does.  ``status``,
-``showcmd``, ``cleanup`` and ``unlock`` are qm's own.
+``suspend``, ``resume``, ``list``, ``destroy``, ``resize``, ``clone``);
+worker tasks are waited for and their output printed, as Proxmox's command
+line does.  ``status``, ``showcmd``, ``cleanup``, ``unlock`` and ``monitor``
+are qm's own.
 """
 
 
@@ -197,6 +198,43 @@ def unlock_endpoint():
                     returns={"type": "null"}, handler=handler)
 
 
+def monitor_endpoint():
+    """``qm monitor``: a ``qm>`` prompt reading monitor commands from stdin
+    until ``q``/``quit`` or end of input; each answer is printed as QEMU
+    gives it, a failure as ``ERROR: ...``."""
+    @defer.inlineCallbacks
+    def handler(ctx, params):
+        from pve.qemu.qmp import QM_MONITOR_TIMEOUT
+        env = yield ctx.env()
+        rt = _runtime(ctx, env)
+        vmid = int(params["vmid"])
+        yield rt.configs.load(vmid).addErrback(_die)
+        ctx.write("Entering QEMU Monitor for VM %s - type 'help' for help\n" % vmid)
+        while True:
+            ctx.write("qm> ")
+            ctx.out.flush()
+            line = ctx.stdin.readline()
+            if not line:
+                break
+            line = line.rstrip("\n")
+            if not line.strip():
+                continue
+            if line.strip() in ("q", "quit"):
+                break
+            try:
+                answer = yield rt.hmp(vmid, line, timeout=QM_MONITOR_TIMEOUT)
+            except Exception as error:
+                text = str(error)
+                answer = "ERROR: " + (text if text.endswith("\n") else text + "\n")
+            ctx.write(answer)
+        return None
+
+    return Endpoint("/monitor", "POST", name="monitor",
+                    description="Enter QEMU Monitor interface.",
+                    parameters={"additionalProperties": 0, "properties": {"vmid": _VMID}},
+                    returns={"type": "null"}, handler=handler)
+
+
 # -- the command table ----------------------------------------------------------------
 
 def table(nodename):
@@ -219,8 +257,12 @@ def table(nodename):
         "cleanup": Command(cleanup_endpoint(), ["vmid", "clean-shutdown", "guest-requested"],
                            klass=OWN),
         "unlock": Command(unlock_endpoint(), ["vmid"], klass=OWN),
+        "resize": Command(task_endpoint("PUT", vm + "/resize"), ["vmid", "disk", "size"], node,
+                          klass=API),
+        "clone": Command(task_endpoint("POST", vm + "/clone"), ["vmid", "newid"], node, klass=API),
+        "monitor": Command(monitor_endpoint(), ["vmid"], klass=OWN),
     }
-    for action in ("start", "stop", "shutdown", "reset", "suspend", "resume"):
+    for action in ("start", "stop", "shutdown", "reboot", "reset", "suspend", "resume"):
         out[action] = Command(task_endpoint("POST", status + action), ["vmid"], node,
                               klass=API)
     return out

@@ -361,3 +361,22 @@ def boot_order(conf):
         for i, dev in enumerate(d for d in re.split(r"[,;\s]+", boot["order"]) if d):
             order[dev] = 100 + i
     return order
+
+
+# -- for hotplug (pve.qemu.hotplug) -------------------------------------------
+
+def scsi_controller(conf, drive, bridges=None):
+    """``(id, -device value, iothread id or None)`` of the SCSI controller
+    *drive* sits on, as the command line creates it."""
+    scsihw = conf.get("scsihw") or "lsi"
+    _maxdev, controller, prefix = scsihw_infos(conf.get("scsihw"), drive["index"])
+    device_id = "%s%d" % (prefix, controller)
+    kind = "virtio-scsi-pci" if scsihw.startswith("virtio-scsi-single") else scsihw
+    value = "%s,id=%s%s" % (kind, device_id, qpci.pci_addr(device_id, bridges))
+    iothread = None
+    if scsihw == "virtio-scsi-single" and drive.get("iothread") and int(drive["iothread"]):
+        iothread = "iothread-" + device_id
+        value += ",iothread=" + iothread
+    if scsihw == "virtio-scsi-single" and drive.get("queues"):
+        value += ",num_queues=%s" % drive["queues"]
+    return device_id, value, iothread

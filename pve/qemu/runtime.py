@@ -227,6 +227,41 @@ class Runtime:
                 result["qmpstatus"] = "stopped"
         return result
 
+    def hmp(self, vmid, command_line, timeout=None):
+        """hmp_cmd: the output text of a human monitor command, failing
+        with Proxmox's ``VM <vmid> not running`` when QEMU is not."""
+        if not self.check_running(vmid):
+            return defer.fail(RuntimeError_("VM %s not running" % (vmid,)))
+        path = qmp_socket(self.paths, vmid)
+        if not os.path.exists(path):
+            return defer.fail(RuntimeError_("unable to open monitor socket"))
+        return qmp.runHMP(self.reactor, path, command_line, timeout, qmp.vmPeer(vmid))
+
+    @defer.inlineCallbacks
+    def monitor_answers(self, vmid, queries, timeout=2):
+        """The ``return`` values of the QMP *queries*, by name, asked in
+        order on one connection, all within *timeout* seconds (vmstatus's
+        QMP round).  The first failure or the deadline ends the round: what
+        answered until then is returned, so a monitor that does not answer
+        gives {} and never an error."""
+        answers = {}
+        deadline = self.reactor.seconds() + timeout
+        try:
+            client = yield qmp.connect(self.reactor, qmp_socket(self.paths, vmid),
+                                       timeout, qmp.vmPeer(vmid))
+        except qmp.QMPClientError:
+            return answers
+        try:
+            for name in queries:
+                left = deadline - self.reactor.seconds()
+                if left <= 0:
+                    break
+                answers[name] = yield client.execute(name, timeout=left)
+        except qmp.QMPClientError:
+            pass
+        yield client.close()
+        return answers
+
     def _require_running(self, vmid):
         if not self.check_running(vmid):
             raise RuntimeError_("VM %s not running" % (vmid,))
@@ -257,6 +292,27 @@ class Runtime:
                 return True
             yield task.deferLater(self.reactor, POLL, lambda: None)
         return self.check_running(vmid) != pid
+
+    @defer.inlineCallbacks
+    def wait_powered_off(self, pid, vmid, timeout):
+        """As :meth:`wait_gone`, for a guest asked to power off.  QEMU runs
+        with ``-no-shutdown``: a guest that powered off leaves it in state
+        ``shutdown`` until qmeventd tells it to quit.  Without qmeventd
+        (or while it is restarting) nobody would, so once a second the
+        state is asked and such a QEMU is told to quit here."""
+        deadline = self.reactor.seconds() + timeout
+        while True:
+            left = deadline - self.reactor.seconds()
+            if (yield self.wait_gone(pid, vmid, max(0, min(1.0, left)))):
+                return True
+            if left <= 1.0:
+                return False
+            try:
+                status = yield self.qmp(vmid, "query-status", timeout=1)
+                if status.get("status") == "shutdown":
+                    yield self.qmp(vmid, "quit", timeout=1)
+            except Exception:
+                pass  # gone meanwhile, or qmeventd is at it
 
     def stop(self, vmid, skiplock=False, timeout=None, keepActive=False):
         """vm_stop: QMP ``quit``, then SIGTERM, then SIGKILL; cleanup."""
@@ -303,12 +359,27 @@ class Runtime:
             yield self._cleanup(vmid, conf)
             return
         yield self.qmp(vmid, "system_powerdown")
-        if not (yield self.wait_gone(pid, vmid, timeout)):
+        if not (yield self.wait_powered_off(pid, vmid, timeout)):
             if not forceStop:
                 raise RuntimeError_("VM quit/powerdown failed - got timeout")
             log.warn("VM still running - terminating now with SIGTERM")
             yield self._kill(vmid, 10)
         yield self._cleanup(vmid, conf)
+
+    def reboot(self, vmid, timeout=None):
+        """vm_reboot: shut the guest down and start it again, applying
+        pending changes, all under one hold of the VM lock (Proxmox leaves
+        the start to qmeventd's cleanup; here the task does it, so a node
+        without qmeventd reboots too, and nothing sees the VM stopped and
+        unlocked in between)."""
+        return self.configs.lock(vmid, self._reboot, vmid, timeout)
+
+    @defer.inlineCallbacks
+    def _reboot(self, vmid, timeout):
+        if not self.check_running(vmid):
+            return  # as Proxmox: only a running VM is rebooted
+        yield self._shutdown(vmid, False, timeout, False)
+        yield self._start(vmid, False, False, 30)
 
     # -- cleanup ------------------------------------------------------------
 

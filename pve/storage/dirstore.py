@@ -8,12 +8,13 @@ takes a :class:`DirStorage`, made by :func:`open_storage` from the parsed
 touches is under ``PVE_ROOT`` (see :mod:`pve.storage.config`).
 
 Behaviour, commands and messages follow ``PVE::Storage`` (``vdisk_alloc``,
-``vdisk_free``, ``volume_list``, ``storage_info``) and
-``PVE::Storage::Plugin`` / ``DirPlugin`` (``activate_storage``,
-``alloc_image``, ``free_image``, ``list_images``, ``volume_resize``,
-``status``).  Where Proxmox would leave something behind on bad input
-(``alloc_image`` makes the VM's directory before checking the name), the
-checks come first here, so a refused call changes nothing.
+``vdisk_free``, ``vdisk_clone``, ``volume_list``, ``storage_info``,
+``resolve_format_hint``) and ``PVE::Storage::Plugin`` / ``DirPlugin``
+(``activate_storage``, ``alloc_image``, ``clone_image``, ``free_image``,
+``list_images``, ``volume_resize``, ``status``).  Where Proxmox would
+leave something behind on bad input (``alloc_image`` makes the VM's
+directory before checking the name), the checks come first here, so a
+refused call changes nothing.
 """
 
 import errno
@@ -585,3 +586,59 @@ def resize(storage, volid, size_bytes, running=False):
         cmd.append("--preallocation=%s" % prealloc)
     cmd += ["-f", volume.format, path(storage, volid), str(size_bytes)]
     _run(cmd, timeout=RESIZE_TIMEOUT)
+
+
+# -- linked clones and formats ------------------------------------------
+
+def resolve_format_hint(storage, hint=None):
+    """The format a new image on *storage* gets when *hint* is asked for
+    (``resolve_format_hint``): *hint* if a dir storage holds it, else the
+    storage's default."""
+    if hint and hint in DIR_FORMATS:
+        return hint
+    return storage.config.get("format") or DIR_DEFAULT_FORMAT
+
+
+def clone_image(storage, volid, vmid, snap=None):
+    """A linked clone of the base image *volid* for *vmid* (``vdisk_clone``
+    with the dir plugin's ``clone_image``): a new qcow2 image whose backing
+    file is the base, by a relative path; returns its volume ID
+    ``<storage>:<basevmid>/<basename>/<vmid>/vm-<vmid>-disk-<n>.qcow2``."""
+    volume = parse_volname(_volname(storage, volid))
+    vmid = parse_vmid(vmid)
+    if volume.vtype != "images":
+        raise StorageError("clone_image on wrong vtype '%s'" % volume.vtype)
+    if snap:
+        raise StorageError("this storage type does not support clone_image on "
+                           "snapshot")
+    if volume.format == "subvol":
+        raise StorageError("this storage type does not support clone_image on "
+                           "subvolumes")
+    if not volume.isbase:
+        raise StorageError("clone_image only works on base images")
+    prealloc = preallocation_cmd_opt(storage.config, volume.format)
+    activate(storage)
+    with _Lock(storage.lock):
+        imagedir = "%s/%d" % (_subdir(storage, "images"), vmid)
+        created = not os.path.isdir(imagedir)
+        os.makedirs(imagedir, mode=0o740, exist_ok=True)
+        name = find_free_diskname(storage, vmid, "qcow2")
+        backing = "../%s/%s" % (volume.vmid, volume.name)
+        options = "extended_l2=on,cluster_size=128k"
+        if prealloc:
+            options += ",preallocation=%s" % prealloc
+        image = "%s/%s" % (imagedir, name)
+        cmd = [QEMU_IMG, "create", "-F", volume.format, "-b", backing,
+               "-f", "qcow2", image, "-o", options]
+        try:
+            # qemu-img reads a relative backing path from the image's directory
+            _run(cmd, errmsg="unable to create image", umask=0o037)
+        except StorageError:
+            if os.path.lexists(image):
+                os.unlink(image)
+            if created:
+                _rmdir(imagedir)
+            raise
+    return "%s:%s/%s/%d/%s" % (storage.storeid, volume.vmid, volume.name,
+                               vmid, name)
+

@@ -12,6 +12,7 @@ from pve.cluster.client import DirectClient
 from pve.qemu import runtime, vmconfig
 from pve.qemu.command import QEMU_BINARY
 from tests.cluster.test_client import make_root, open_cfs
+from tests.polling import poll
 
 VMID = 150
 
@@ -36,7 +37,10 @@ def make_runtime(testcase, paths, client, nodename="node1"):
     return runtime.Runtime(reactor, configs, kvm=False)
 
 
-class RuntimeTests(unittest.TestCase):
+class RuntimeCase(unittest.TestCase):
+    """pmxcfs under a temporary root, a Runtime on it, storage ``tmpstore``
+    at ``<root>/store``."""
+
     timeout = 120
 
     def setUp(self):
@@ -46,10 +50,15 @@ class RuntimeTests(unittest.TestCase):
         self.cfs = open_cfs(self, self.paths, _Clock())
         self.client = DirectClient(self.cfs, reactor)
         self.rt = make_runtime(self, self.paths, self.client)
-        store = self.paths.join("store")
-        os.makedirs(store)
         self.cfs.write_file("storage.cfg", (
             "dir: tmpstore\n\tpath /store\n\tcontent images\n").encode())
+
+
+class RuntimeTests(RuntimeCase):
+
+    def setUp(self):
+        super().setUp()
+        store = self.paths.join("store")
         os.makedirs(os.path.join(store, "images", str(VMID)))
         self.image = os.path.join(store, "images", str(VMID), "vm-%d-disk-0.qcow2" % VMID)
         if shutil.which("qemu-img"):
@@ -135,4 +144,62 @@ class RuntimeTests(unittest.TestCase):
         self.assertEqual(str(error), "VM quit/powerdown failed - got timeout")
         self.assertTrue(self.rt.check_running(VMID))
         yield self.rt.shutdown(VMID, timeout=0.3, forceStop=True)
+        self.assertIsNone(self.rt.check_running(VMID))
+
+
+#: A boot sector that waits for the ACPI power button and then powers off,
+#: like a guest OS answering ``system_powerdown``: ``cli``; set PWRBTN_EN
+#: in PM1_EN (0x602, PIIX4 PM at 0x600 as SeaBIOS sets it on ``pc``);
+#: poll PWRBTN_STS in PM1_STS (0x600); then SLP_EN with SLP_TYP 0 (S5) in
+#: PM1a_CNT (0x604); ``hlt``.
+POWER_BUTTON_CODE = bytes.fromhex(
+    "fa" "ba0206" "b80001" "ef"          # cli; PM1_EN |= PWRBTN_EN
+    "ba0006" "ed" "a90001" "74f7"        # wait for PWRBTN_STS
+    "ba0406" "b80020" "ef" "f4" "ebfd")  # S5
+POWER_BUTTON_SECTOR = (POWER_BUTTON_CODE + bytes(510 - len(POWER_BUTTON_CODE))
+                       + b"\x55\xaa")
+
+
+class RebootTests(RuntimeCase):
+    """A guest that shuts down when asked (the power button) is rebooted:
+    a new QEMU runs with the pending changes applied."""
+
+    def setUp(self):
+        super().setUp()
+        images = self.paths.join("store", "images", str(VMID))
+        os.makedirs(images)
+        with open(os.path.join(images, "vm-%d-disk-0.raw" % VMID), "wb") as fh:
+            fh.write(POWER_BUTTON_SECTOR)
+            fh.truncate(1 << 20)  # SeaBIOS does not boot a one-sector disk
+        self.cfs.write_file(vmconfig.config_path("node1", VMID), (
+            "boot: order=ide0\nide0: tmpstore:%d/vm-%d-disk-0.raw,size=1M\n"
+            "kvm: 0\nmemory: 64\n" % (VMID, VMID)).encode())
+
+    def guest_listening(self):
+        """The guest has enabled the power button (its "OS" is up): the
+        monitor reads PM1_EN (``i /h 0x602``)."""
+        d = self.rt.qmp(VMID, "human-monitor-command",
+                        {"command-line": "i /h 0x602"})
+        return d.addCallback(lambda text: text.strip().endswith("= 0x0100"))
+
+    @defer.inlineCallbacks
+    def test_reboot_applies_pending(self):
+        yield self.rt.start(VMID)
+        first = self.rt.check_running(VMID)
+        yield poll(self.guest_listening, "the guest to boot", attempts=300)
+        path = vmconfig.config_path("node1", VMID)
+        text = self.cfs.read(path).decode()
+        self.cfs.write_file(path, (text + "\n[PENDING]\nname: rebooted\n").encode())
+        yield self.rt.reboot(VMID, timeout=60)
+        second = self.rt.check_running(VMID)
+        self.assertTrue(second)
+        self.assertNotEqual(second, first)
+        status = yield self.rt.status(VMID)
+        self.assertEqual(status["qmpstatus"], "running")
+        conf = yield self.rt.configs.load(VMID)
+        self.assertEqual((conf.main.get("name"), conf.pending), ("rebooted", {}))
+
+    @defer.inlineCallbacks
+    def test_reboot_of_stopped_vm_does_nothing(self):
+        yield self.rt.reboot(VMID, timeout=5)
         self.assertIsNone(self.rt.check_running(VMID))
