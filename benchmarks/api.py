@@ -761,29 +761,7 @@ def main(argv=None):
     if args.bare_server:
         bare_server(args.bare_server)
         return 0
-    if os.geteuid() != 0:
-        print("benchmarks/api.py must run as root (pmxcfs mounts FUSE)",
-              file=sys.stderr)
-        return 2
-
-    def on_term(signum, frame):
-        raise KeyboardInterrupt
-    signal.signal(signal.SIGTERM, on_term)
-    # also when started with SIGINT ignored (a background job of a script)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        report = run(args)
-    except KeyboardInterrupt:
-        print("interrupted; torn down", file=sys.stderr)
-        return 130
-    except BenchError as e:
-        print("benchmark failed: %s" % e, file=sys.stderr)
-        return 1
-    print_report(report)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(report, f, indent=2, default=str)
-    return 0 if report["pass"] else 1
+    return benchlib.run_main("api.py", run, print_report, args)
 
 
 if __name__ == "__main__":

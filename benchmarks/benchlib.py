@@ -111,3 +111,34 @@ def teardown(procs, tmp, keep=False, term_wait=10):
         shutil.rmtree(tmp, ignore_errors=True)
     for p in problems:
         print("teardown: %s" % p, file=sys.stderr)
+
+
+def run_main(script, run, print_report, args):
+    """The common ``main``: as root only; SIGTERM and SIGINT tear down (as
+    ``KeyboardInterrupt``, also when started with SIGINT ignored);
+    ``run(args)`` gives the report, printed, written to ``args.json`` if
+    set; exit 0 when it passes, 1 when it fails or breaks, 130 when
+    interrupted."""
+    import json
+    if os.geteuid() != 0:
+        print("benchmarks/%s must run as root (pmxcfs mounts FUSE)" % script,
+              file=sys.stderr)
+        return 2
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        report = run(args)
+    except KeyboardInterrupt:
+        print("interrupted; torn down", file=sys.stderr)
+        return 130
+    except BenchError as e:
+        print("benchmark failed: %s" % e, file=sys.stderr)
+        return 1
+    print_report(report)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=2, default=str)
+    return 0 if report["pass"] else 1

@@ -235,7 +235,63 @@ class ProxmoxerTests(unittest.TestCase):
         yield task(node.qemu(100).status.stop.post)
         current = yield self.inThread(node.qemu(100).status.current.get)
         self.assertEqual(current["status"], "stopped")
-        yield task(node.qemu(100).delete)
+        yield task(node.qemu(100).resize.put, disk="scsi0", size="+1G")
+        self.assertEqual(os.path.getsize(disk), 2 << 30)
+        yield task(node.qemu(100).clone.post, newid=101, full=1)
+        clone = yield self.inThread(node.qemu(101).config.get)
+        self.assertEqual(clone["name"], "Copy-of-VM-e2e-vm")
+        self.assertTrue(clone["scsi0"].startswith("local:101/vm-101-disk-0.raw"),
+                        clone["scsi0"])
+        for vmid in (100, 101):
+            yield task(node.qemu(vmid).delete)
         listed = yield self.inThread(node.qemu.get)
         self.assertEqual(listed, [])
         self.assertFalse(os.path.exists(disk))
+
+    @defer.inlineCallbacks
+    def test_parallel_creates(self):
+        """proxmoxer clients creating VMs at once, each with the VMID
+        /cluster/nextid gave it: distinct VMIDs, intact configs; a client
+        that lost the race is refused and asks again."""
+        from proxmoxer import ResourceException
+        from proxmoxer.tools import Tasks
+        found = yield self.wait(lambda: PASSWORD.search(self.node.output),
+                                "the banner's login line")
+        password = found.group(1).decode()
+        yield self.wait(lambda: self.inThread(try_login, self.port, password),
+                        "a password login through pveproxy")
+
+        def client(name):
+            prox = api(self.port, user="admin@pve", password=password)
+            refused = 0
+            for _attempt in range(20):
+                vmid = int(prox.cluster.nextid.get())
+                try:
+                    upid = prox.nodes(NODE).qemu.post(vmid=vmid, name=name,
+                                                      memory=64)
+                except ResourceException as e:
+                    if "already exists" not in str(e):
+                        raise
+                    refused += 1
+                    continue
+                status = Tasks.blocking_status(prox, upid, timeout=60,
+                                               polling_interval=0.1)
+                if status["exitstatus"] == "OK":
+                    return vmid, refused
+                if "already exists" not in status["exitstatus"]:
+                    raise AssertionError("%s: %s" % (upid, status))
+                refused += 1
+            raise AssertionError("%s: no VMID after 20 attempts" % name)
+
+        names = ["par%d" % i for i in range(5)]
+        made = yield defer.gatherResults(
+            [self.inThread(client, n) for n in names], consumeErrors=True)
+        vmids = [vmid for vmid, _ in made]
+        self.assertEqual(len(set(vmids)), len(names), made)
+        prox = api(self.port, user="admin@pve", password=password)
+        for (vmid, _), name in zip(made, names):
+            config = yield self.inThread(prox.nodes(NODE).qemu(vmid).config.get)
+            self.assertEqual((config["name"], config["memory"]), (name, "64"))
+            self.assertNotIn("lock", config)
+        resources = yield self.inThread(prox.cluster.resources.get, type="vm")
+        self.assertEqual(sorted(r["vmid"] for r in resources), sorted(vmids))
