@@ -165,8 +165,9 @@ class Runtime:
         if self.check_running(vmid):
             raise RuntimeError_("VM %s already running" % (vmid,))
         if conf.pending:
-            apply_pending(conf)
-            yield self.configs.write(vmid, conf)
+            from pve.qemu import pending  # it builds on this module
+            yield pending.apply_pending(self.reactor, self.configs, vmid, conf,
+                                        out=lambda text: log.warn("{text}", text=text))
         cmd = yield self.build(vmid, conf)
         for warning in cmd.warnings:
             log.warn("{warning}", warning=warning)
@@ -414,24 +415,6 @@ class Runtime:
                         network.tap_unplug(iface)
                     except network.NetworkError as error:
                         log.warn("{error}", error=error)
-
-
-def apply_pending(conf):
-    """Move the ``[PENDING]`` changes into the main section (in place), as
-    vmconfig_apply_pending does for a VM that is not running."""
-    pending = conf.pending
-    for key in qconfig.parse_pending_delete(pending.get("delete")):
-        if key == "description":
-            conf.description = None
-        conf.main.pop(key, None)
-    for key, value in pending.items():
-        if key == "delete":
-            continue
-        if key == "description":
-            conf.description = value
-        else:
-            conf.main[key] = value
-    conf.pending = {}
 
 
 def _perl_true(value):

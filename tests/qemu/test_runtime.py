@@ -128,6 +128,26 @@ class RuntimeTests(RuntimeCase):
         self.assertNotIn("name", conf.main)
 
     @defer.inlineCallbacks
+    def test_start_keeps_replaced_disk_as_unused(self):
+        """A disk replaced while pending is not lost at start: it becomes
+        ``unused0``."""
+        other = self.image.replace("disk-0", "disk-1")
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", other, "16M"],
+                       check=True)
+        path = vmconfig.config_path("node1", VMID)
+        text = self.cfs.read(path).decode()
+        self.cfs.write_file(path, (text + "\n[PENDING]\nscsi0: tmpstore:%d/"
+                                   "vm-%d-disk-1.qcow2,size=16M\n" % (VMID, VMID)).encode())
+        yield self.rt.start(VMID, paused=True)
+        conf = yield self.rt.configs.load(VMID)
+        self.assertEqual(conf.pending, {})
+        self.assertTrue(conf.main["scsi0"].startswith("tmpstore:%d/vm-%d-disk-1.qcow2"
+                                                      % (VMID, VMID)))
+        self.assertEqual(conf.main["unused0"], "tmpstore:%d/vm-%d-disk-0.qcow2"
+                         % (VMID, VMID))
+        self.assertTrue(os.path.exists(self.image))
+
+    @defer.inlineCallbacks
     def test_locked_refused(self):
         yield self.rt.configs.update(VMID, lambda c: c.main.update(lock="backup"),
                                      skiplock=True)
