@@ -17,6 +17,8 @@ import sys
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM)
 READY_FD = 3
+#: modules to import before waiting for the task (a spare worker)
+PRELOAD_VARIABLE = "PVE_WORKER_PRELOAD"
 _warnings = 0
 
 
@@ -102,6 +104,8 @@ def main():
     except OSError:
         pass  # run by hand, without the pipe
     try:
+        for name in filter(None, os.environ.pop(PRELOAD_VARIABLE, "").split(",")):
+            importlib.import_module(name)
         task = json.loads(sys.stdin.buffer.read())
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)

@@ -12,6 +12,7 @@ from twisted.internet import defer, endpoints, task
 from twisted.python import usage
 
 from pve import paths as pvepaths
+from pve.daemon import workers
 from pve.debuglog import Logger
 from pve.startup import StartingService
 
@@ -24,6 +25,10 @@ CONNECT_ATTEMPTS = 60
 HOT_PATHS = ("user.cfg", "domains.cfg", "authkey.pub", "authkey.pub.old",
              "pve-www.key", "datacenter.cfg", "priv/token.cfg",
              "priv/authkey.key")
+
+#: what the worker started ahead imports while it waits for a task
+SPARE_PRELOAD = ("twisted.internet.reactor", "pve.api.qemu_tasks",
+                 "pve.cluster.client")
 
 
 class Options(usage.Options):
@@ -116,6 +121,7 @@ class DaemonService(StartingService):
         self.cfs = None
         self.factory = None
         self.ready = None
+        self.paths = None
 
     @defer.inlineCallbacks
     def _start(self):
@@ -131,6 +137,8 @@ class DaemonService(StartingService):
                                               self.options["listen"])
         self.port = yield endpoint.listen(factory)
         self.factory = factory
+        self.paths = paths
+        workers.keep_spare(self.reactor, paths, SPARE_PRELOAD)
         log.info("pvedaemon listening on {listen} (node {node})",
                  listen=self.options["listen"], node=nodename)
         return self.port
@@ -141,6 +149,9 @@ class DaemonService(StartingService):
         if self.port is not None:
             yield self.port.stopListening()
             self.port = None
+        if self.paths is not None:
+            yield workers.drop_spare(self.paths)
+            self.paths = None
         if self.factory is not None:
             self.factory.close_connections()
             self.factory = None

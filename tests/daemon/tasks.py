@@ -51,3 +51,8 @@ def stubborn(upid, marker):
     _ready(marker, child)
     while True:
         time.sleep(60)
+
+
+def preloaded(upid, module):
+    """Say whether *module* was imported before the task began."""
+    print("%s preloaded: %s" % (module, module in sys.modules))

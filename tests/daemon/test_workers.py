@@ -16,6 +16,7 @@ from tests.polling import poll
 
 class WorkerTests(unittest.TestCase):
     timeout = 60
+    spares = 0  # workers started ahead
 
     def setUp(self):
         self.tmp = os.path.abspath(self.mktemp())
@@ -38,6 +39,20 @@ class WorkerTests(unittest.TestCase):
                                  user, func, args, kw)
         self.started.append(u)
         return u
+
+    def spare_logs(self):
+        """The logs (named ``.new-...``) of workers waiting for a task."""
+        found = []
+        for _, _, names in os.walk(tasklog.task_dir(self.paths)):
+            found += [n for n in names if n.startswith(".new-")]
+        return found
+
+    def task_logs(self):
+        """The task logs (not the waiting spare's)."""
+        found = []
+        for _, _, names in os.walk(tasklog.task_dir(self.paths)):
+            found += [n for n in names if n.startswith("UPID:")]
+        return found
 
     def log(self, u):
         with open(tasklog.log_path(self.paths, u)) as f:
@@ -75,8 +90,8 @@ class WorkerTests(unittest.TestCase):
         self.assertEqual(info.st_mode & 0o777, 0o640)
         if os.geteuid() == 0:
             self.assertEqual(info.st_uid, pwd.getpwnam("www-data").pw_uid)
-        self.assertEqual(os.listdir(os.path.dirname(
-            tasklog.log_path(self.paths, u))), [u])
+        self.assertEqual(self.task_logs(), [u])
+        self.assertEqual(len(self.spare_logs()), self.spares)
 
     @defer.inlineCallbacks
     def test_function_by_name(self):
@@ -206,7 +221,7 @@ class WorkerTests(unittest.TestCase):
         self.assertRaises(TypeError, workers.start_worker, reactor,
                           self.paths, "n", "t", "", "root@pam", tasks.hello,
                           (object(),))
-        self.assertFalse(os.path.exists(self.tmp))
+        self.assertEqual(self.task_logs(), [])
 
     def test_function_name(self):
         self.assertEqual(workers.function_name(tasks.hello),
@@ -230,3 +245,71 @@ class StopAtOnceTests(unittest.TestCase):
         self.assertTrue(was_running)
         status = yield ended
         self.assertEqual(status, "received interrupt")
+
+
+class SpareTests(WorkerTests):
+    """A daemon keeps one worker started ahead: the next task runs in it
+    (its pid is the UPID's, the preloaded module is there), a new spare
+    follows, and dropping the spare leaves no process and no log behind."""
+
+    PRELOAD = "wave"  # a module nothing here imports otherwise
+    spares = 1
+
+    def setUp(self):
+        super().setUp()
+        self.dropped = False
+        workers.keep_spare(reactor, self.paths, [self.PRELOAD])
+        self.addCleanup(self.drop)
+
+    def drop(self):
+        if self.dropped:
+            return None
+        self.dropped = True
+        return workers.drop_spare(self.paths)
+
+    def spare(self):
+        state = workers._spares[self.paths.root]
+        return state["worker"] and state["worker"][1].pid
+
+    @defer.inlineCallbacks
+    def test_task_runs_in_the_spare(self):
+        first = self.spare()
+        self.assertTrue(processes.alive(first))
+        u, status = yield self.run_task(tasks.preloaded, self.PRELOAD)
+        self.assertEqual(status, "OK")
+        self.assertEqual(upid.decode(u)["pid"], first)
+        self.assertIn("wave preloaded: True", self.log(u))
+        second = yield poll(self.spare, "a new spare")
+        self.assertNotEqual(second, first)
+        # a task asking for an environment of its own starts afresh
+        u = workers.start_worker(reactor, self.paths, "testnode", "test", "",
+                                 "root@pam", tasks.preloaded, [self.PRELOAD],
+                                 env={"EXTRA": "1"})
+        self.started.append(u)
+        self.assertEqual((yield workers.worker_ended(u)), "OK")
+        self.assertIn("wave preloaded: False", self.log(u))
+        self.assertEqual(self.spare(), second)
+
+    @defer.inlineCallbacks
+    def test_drop_leaves_nothing(self):
+        pid = self.spare()
+        self.assertEqual(len(self.spare_logs()), 1)
+        yield self.drop()
+        self.assertFalse(processes.alive(pid))
+        self.assertEqual(self.spare_logs(), [])
+        # tasks still start, without a spare
+        u, status = yield self.run_task(tasks.preloaded, self.PRELOAD)
+        self.assertEqual(status, "OK")
+        self.assertIn("wave preloaded: False", self.log(u))
+        self.assertEqual(self.spare_logs(), [])
+
+    @defer.inlineCallbacks
+    def test_dead_spare_is_replaced(self):
+        pid = self.spare()
+        os.kill(pid, signal.SIGKILL)
+        yield poll(lambda: not self.spare(), "the spare's end to be noticed")
+        self.assertEqual(self.spare_logs(), [])
+        u, status = yield self.run_task(tasks.preloaded, self.PRELOAD)
+        self.assertEqual(status, "OK")
+        self.assertNotEqual(upid.decode(u)["pid"], pid)
+        yield poll(self.spare, "a new spare")
