@@ -291,6 +291,7 @@ def create_vm(env, params):
     other = vmlist.get(int(vmid))
     if other is not None:
         raise die("VM %s already exists on node '%s'" % (vmid, other.get("node")))
+    yield qemu_update.add_macs(env, changes)
     for key, value in changes.items():
         if qconfig.is_valid_drivename(key):
             storeid = value.split(":", 1)[0]

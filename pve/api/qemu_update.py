@@ -64,7 +64,7 @@ def _check_keys(changes, deletes, revert):
 
 
 @defer.inlineCallbacks
-def _add_macs(env, changes):
+def add_macs(env, changes):
     """A NIC without MAC gets one (``mac_prefix`` of datacenter.cfg)."""
     nets = [k for k in changes if k.startswith("net") and k[3:].isdigit()]
     if not nets:
@@ -103,7 +103,7 @@ def update_request(env, params, changes, configs):
         raise _param_error(error.key, str(error)) if error.key else die(str(error))
     for storeid in sorted(storages):
         yield env.check("/storage/%s" % storeid, ["Datastore.AllocateSpace"])
-    yield _add_macs(env, changes)
+    yield add_macs(env, changes)
     try:  # early checks, as Proxmox makes them before forking
         conf = yield configs.load(vmid)
         vmconfig.assert_digest(conf, params.get("digest"))

@@ -146,6 +146,19 @@ class QemuEndpointTests(QemuCase):
             self.node.cfs.read(CONF)
 
     @defer.inlineCallbacks
+    def test_create_gives_nics_a_mac(self):
+        """As Proxmox: a NIC created without a MAC gets one, with the
+        datacenter's ``mac_prefix``; a given one is kept."""
+        self.node.write("datacenter.cfg", "mac_prefix: 02:AA\n")
+        yield self.task("POST", "/nodes/node1/qemu", {
+            "vmid": VMID, "net0": "virtio,bridge=vmbr0",
+            "net1": "e1000=BC:24:11:00:00:01,bridge=vmbr1"})
+        conf = yield self.call("GET", "/nodes/node1/qemu/%d/config" % VMID)
+        self.assertRegex(conf["net0"], r"^virtio=02:AA:[0-9A-F]{2}:[0-9A-F]{2}:"
+                                       r"[0-9A-F]{2}:[0-9A-F]{2},bridge=vmbr0$")
+        self.assertEqual(conf["net1"], "e1000=BC:24:11:00:00:01,bridge=vmbr1")
+
+    @defer.inlineCallbacks
     def test_index(self):
         self.node.write(CONF, "memory: 64\n")
         index = yield self.call("GET", "/nodes/node1/qemu/%d" % VMID)
