@@ -1,7 +1,7 @@
 """``qm``: the QEMU/KVM VM manager (qemu-server ``PVE/CLI/qm.pm``), a subset.
 
 API commands run in-process as root@pam on this node (``create``, ``set``,
-``config``, ``pending``, ``start``, ``stop``, ``shutdown``, ``reset``,
+``config``, ``pending``, ``start``, ``stop``, ``shutdown``, ``reboot``, ``reset``,
 ``suspend``, ``resume``, ``list``, ``destroy``, ``resize``, ``clone``);
 worker tasks are waited for and their output printed, as Proxmox's command
 line does.  ``status``, ``showcmd``, ``cleanup``, ``unlock`` and ``monitor``
