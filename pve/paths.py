@@ -82,6 +82,16 @@ class Paths:
     def task_dir(self):
         return self.join("var/log/pve/tasks")
 
+    # corosync: the node's own copy of the cluster's corosync.conf, and the
+    # cluster key (pmxcfs keeps /etc/pve/corosync.conf in its database)
+    @property
+    def corosync_conf(self):
+        return self.join("etc/corosync/corosync.conf")
+
+    @property
+    def corosync_authkey(self):
+        return self.join("etc/corosync/authkey")
+
     # qmeventd
     @property
     def qmeventd_socket(self):
