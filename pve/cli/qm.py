@@ -111,6 +111,24 @@ def _die(failure):
     raise CommandError(str(failure.value) + "\n")
 
 
+def _print_recursive(ctx, prefix, value, key=None):
+    """qm's print_recursive_hash: nested hashes and lists indented by tabs,
+    keys sorted."""
+    head = "" if key is None else "%s: " % key
+    if isinstance(value, dict):
+        if key is not None:
+            ctx.write("%s%s:\n" % (prefix, key))
+        for item in sorted(value):
+            _print_recursive(ctx, "\t" + prefix, value[item], item)
+    elif isinstance(value, list):
+        if key is not None:
+            ctx.write("%s%s:\n" % (prefix, key))
+        for item in value:
+            _print_recursive(ctx, "\t" + prefix, item)
+    elif value is not None:
+        ctx.write("%s%s%s\n" % (prefix, head, value))
+
+
 def showcmd_endpoint():
     @defer.inlineCallbacks
     def handler(ctx, params):
@@ -134,13 +152,15 @@ def status_endpoint():
     @defer.inlineCallbacks
     def handler(ctx, params):
         env = yield ctx.env()
-        rt = _runtime(ctx, env)
         vmid = int(params["vmid"])
-        yield rt.configs.load(vmid).addErrback(_die)
-        status = yield rt.status(vmid)
+        yield _runtime(ctx, env).configs.load(vmid).addErrback(_die)
+        status = yield ctx.call("GET", "/nodes/%s/qemu/%d/status/current"
+                                % (env.nodename, vmid), {})
+        status.pop("ha", None)  # the API's addition to vmstatus
         if params.get("verbose"):
             for key in sorted(status):
-                ctx.write("%s: %s\n" % (key, status[key]))
+                if key not in ("cpu", "relcpu"):  # as qm: always 0 here
+                    _print_recursive(ctx, "", status[key], key)
         else:
             ctx.write("status: %s\n" % (status.get("qmpstatus") or "unknown"))
         return None
