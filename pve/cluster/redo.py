@@ -18,7 +18,8 @@ import zlib
 
 from pve.cluster.memdb import Change
 
-_FRAME = struct.Struct("<II")
+#: a record's frame: payload length and CRC-32 (also raftdisk's)
+FRAME = struct.Struct("<II")
 _HEAD = struct.Struct("<QIqQH")          # version writer mtime delete nrows
 _ROW = struct.Struct("<QQQIqBHi")        # ... type, name length, data length
 NO_DATA = -1
@@ -37,7 +38,7 @@ def encode(change):
         if data is not None:
             parts.append(data)
     payload = b"".join(parts)
-    return _FRAME.pack(len(payload), zlib.crc32(payload)) + payload
+    return FRAME.pack(len(payload), zlib.crc32(payload)) + payload
 
 
 def decode(payload):
@@ -70,9 +71,9 @@ def read_records(path):
     except FileNotFoundError:
         return [], 0
     changes, pos = [], 0
-    while pos + _FRAME.size <= len(blob):
-        length, crc = _FRAME.unpack_from(blob, pos)
-        start = pos + _FRAME.size
+    while pos + FRAME.size <= len(blob):
+        length, crc = FRAME.unpack_from(blob, pos)
+        start = pos + FRAME.size
         payload = blob[start:start + length]
         if len(payload) != length or zlib.crc32(payload) != crc:
             break

@@ -72,6 +72,22 @@ class SimStorage(raft.MemoryStorage):
         self._on_save()
 
 
+class HookedStorage:
+    """Any storage (a ``storage_factory``'s), telling the simulation when
+    a term or vote is saved, as :class:`SimStorage` does."""
+
+    def __init__(self, inner, on_save):
+        self.inner = inner
+        self._on_save = on_save
+
+    def save(self, term, voted_for):
+        self.inner.save(term, voted_for)
+        self._on_save()
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
 class Machine:
     """A node's state machine: the commands applied, in order."""
 
@@ -97,14 +113,20 @@ class Sim:
     the admin moves the cluster towards).  *scale* multiplies every
     protocol and fault timing (not the network's delays): smaller means
     more elections per message.  *crash_on_save*: the chance that a node
-    crashes right after saving its term or vote (while faults run)."""
+    crashes right after saving its term or vote (while faults run).
+    *storage_factory*: ``factory(node, previous)`` returns the node's
+    storage: at the start (*previous* None) and after each crash
+    (*previous*: the crashed node's storage, to be reopened from wherever
+    it keeps its state); by default a :class:`SimStorage` that a crash
+    keeps as it is."""
 
     def __init__(self, seed, config, spare=(), clients=2,
                  election_timeout=(1.0, 2.0), heartbeat=0.1,
                  drop=0.0, dup=0.0, delay=(0.0005, 0.004), slow=0.0,
                  slow_max=0.2, think=(0.02, 0.2), client_timeout=2.0,
                  compact_every=(10, 40), keep=(0, 5), chunk=64,
-                 targets=(), liveness=10.0, scale=1.0, crash_on_save=0.0):
+                 targets=(), liveness=10.0, scale=1.0, crash_on_save=0.0,
+                 storage_factory=None):
         election_timeout = tuple(t * scale for t in election_timeout)
         heartbeat *= scale
         client_timeout *= scale
@@ -131,8 +153,14 @@ class Sim:
         self.liveness = liveness
         self.crash_on_save = crash_on_save
         self.chaos = False
-        self.storages = {n: SimStorage(lambda n=n: self._saved(n))
-                         for n in self.ids}
+        self.storage_factory = storage_factory
+        if storage_factory is None:
+            self.storages = {n: SimStorage(lambda n=n: self._saved(n))
+                             for n in self.ids}
+        else:
+            self.storages = {n: HookedStorage(storage_factory(n, None),
+                                              lambda n=n: self._saved(n))
+                             for n in self.ids}
         self.nodes = dict.fromkeys(self.ids)
         self.machines = {n: Machine() for n in self.ids}
         self.pending = {n: {} for n in self.ids}
@@ -188,6 +216,10 @@ class Sim:
         self.nodes[node] = None
         self.pending[node] = {}
         self.incarnation[node] += 1
+        if self.storage_factory is not None:
+            self.storages[node] = HookedStorage(
+                self.storage_factory(node, self.storages[node].inner),
+                lambda: self._saved(node))
 
     def up(self):
         return [n for n in self.ids if self.nodes[n] is not None]
@@ -491,9 +523,9 @@ class Sim:
                           % (member, missing[:5]))
 
 
-def random_run(seed):
+def random_run(seed, **kw):
     """One seeded run: the cluster's shape and the network's manners are
-    drawn from the seed too."""
+    drawn from the seed too.  *kw*: more arguments for :class:`Sim`."""
     rng = random.Random(seed)
     shape = rng.choice(["3", "5", "weighted", "join"])
     scale = rng.choice([1.0, 0.3, 0.3])
@@ -518,7 +550,7 @@ def random_run(seed):
               drop=rng.choice([0.0, 0.01, 0.05]),
               dup=rng.choice([0.0, 0.02]),
               slow=rng.choice([0.0, 0.05]), scale=scale,
-              crash_on_save=rng.choice([0.0, 0.1, 0.3]))
+              crash_on_save=rng.choice([0.0, 0.1, 0.3]), **kw)
     sim.run(chaos=rng.uniform(15.0, 30.0) * scale)
     return sim
 
