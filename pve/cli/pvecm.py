@@ -1,8 +1,11 @@
 """``pvecm``: the Proxmox VE cluster manager command.
 
-So far ``pvecm updatecerts [--force] [--silent]``; each subcommand is a
-parser plus a function ``(reactor, args) -> Deferred(exit code)``, so the
-others can be added beside it.  Talks to pmxcfs over its IPC socket.
+So far ``pvecm updatecerts [--force] [--silent]``, ``status`` and
+``nodes`` (which, as long as pmxcfs does not replicate, find the cluster
+config or Proxmox's "is this node part of a cluster?" error, and then no
+quorum service); each subcommand is a parser plus a function
+``(reactor, args) -> Deferred(exit code)``, so the others can be added
+beside it.  Talks to pmxcfs over its IPC socket.
 """
 
 import argparse
@@ -15,6 +18,7 @@ from twisted.internet import defer, task
 
 from pve import paths as pvepaths
 from pve.access import certs
+from pve.cluster import corosync, pvecm_format
 from pve.cluster.client import IPCClient, default_description
 
 WAIT_TIMEOUT = 80        # seconds, as Proxmox's run_fork_with_timeout
@@ -52,6 +56,10 @@ def parser():
     add_boolean(u, "--silent",
                 "Ignore errors (i.e. when cluster has no quorum).")
     u.set_defaults(run=updatecerts)
+    sub.add_parser("status", help="Displays the local view of the cluster "
+                   "status.").set_defaults(run=status)
+    sub.add_parser("nodes", help="Displays the local view of the cluster "
+                   "nodes.").set_defaults(run=nodes)
     return p
 
 
@@ -158,6 +166,53 @@ def updatecerts(reactor, args):
     finally:
         yield client.close()
     return 0
+
+
+# -- status, nodes -------------------------------------------------------------
+
+#: what corosync-quorumtool says when no quorum service runs; pmxcfs does
+#: not replicate yet, so a node with a cluster config is in that state
+NO_QUORUM_SERVICE = "Cannot initialize QUORUM service"
+
+
+@defer.inlineCallbacks
+def cluster_conf(reactor, args):
+    """The cluster's corosync.conf (parsed; ``{}`` when unreadable, with a
+    warning, as Proxmox), or Proxmox's error when this node has none."""
+    data = None
+    try:
+        client = yield IPCClient.connect(reactor, args.description)
+    except Exception:
+        client = None
+    if client is not None:
+        try:
+            data = yield client.read("corosync.conf")
+        except OSError:
+            data = None
+        finally:
+            yield client.close()
+    if data is None:
+        raise CommandError(corosync.NO_CONF % "/etc/pve/corosync.conf")
+    try:
+        return corosync.parse(data, "/etc/pve/corosync.conf")
+    except corosync.CorosyncConfError as e:
+        args.err.write("%s\n" % (e,))
+        return {}
+
+
+@defer.inlineCallbacks
+def status(reactor, args):
+    conf = yield cluster_conf(reactor, args)
+    args.out.write(pvecm_format.cluster_information(dict(corosync.totem(conf))))
+    args.err.write(NO_QUORUM_SERVICE + "\n")
+    return 1
+
+
+@defer.inlineCallbacks
+def nodes(reactor, args):
+    yield cluster_conf(reactor, args)
+    args.err.write(NO_QUORUM_SERVICE + "\n")
+    return 1
 
 
 # -- running ----------------------------------------------------------------

@@ -107,6 +107,31 @@ class UpdateCertsTests(unittest.TestCase):
         self.assertFalse(self.cfs.listdir("priv/lock"))
 
     @defer.inlineCallbacks
+    def test_status_and_nodes_without_cluster(self):
+        for command in ("status", "nodes"):
+            result = yield self.pvecm(command)
+            self.assertEqual(result, (255, "", (
+                "Error: Corosync config '/etc/pve/corosync.conf' does not exist"
+                " - is this node part of a cluster?\n")))
+
+    @defer.inlineCallbacks
+    def test_status_with_cluster_config(self):
+        """The cluster information block from the cluster's corosync.conf,
+        then no quorum service (nothing replicates yet), as Proxmox with
+        corosync down."""
+        self.cfs.write_file("corosync.conf", (
+            "totem {\n  cluster_name: lab\n  config_version: 3\n"
+            "  version: 2\n}\n").encode())
+        result = yield self.pvecm("status")
+        self.assertEqual(result, (1, (
+            "Cluster information\n-------------------\n"
+            "Name:             lab\nConfig Version:   3\n"
+            "Transport:        knet\nSecure auth:      off\n\n"),
+            "Cannot initialize QUORUM service\n"))
+        result = yield self.pvecm("nodes")
+        self.assertEqual(result, (1, "", "Cannot initialize QUORUM service\n"))
+
+    @defer.inlineCallbacks
     def test_no_quorum(self):
         self.cfs.quorate = False
         code, out, err = yield self.pvecm("updatecerts")
