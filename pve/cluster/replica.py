@@ -44,9 +44,10 @@ tries again until ``quorum_timeout`` has passed since the submit, then fails
 with EACCES.
 
 Snapshots: every ``compact_every`` applied entries the replica hands the core
-``encode_snapshot(memdb)`` (the rows of :meth:`MemDB.rows` in the explicit
-binary format of :mod:`pve.cluster.treesnapshot`); a :class:`~pve.cluster.raft.Restore` replaces the
-MemDB by ``MemDB.from_rows(decode_snapshot(data))``.  Readers must
+``encode_snapshot(memdb)`` (the rows of :meth:`MemDB.rows` in the
+explicit binary format of :mod:`pve.cluster.treesnapshot`); a
+:class:`~pve.cluster.raft.Restore` replaces the MemDB by
+``MemDB.from_rows(decode_snapshot(data))``.  Readers must
 therefore use ``replica.memdb`` each time rather than keep the object.
 """
 
