@@ -242,3 +242,6 @@ def cluster_tasks(env, params):
         if everything or task.get("user") == env.user:
             result.append(task)
     return result
+
+
+from pve.api import cluster_config  # noqa: E402,F401  (registers /cluster/config)

@@ -305,4 +305,94 @@ DECLS = {
      'parameters': {'additionalProperties': 0, 'properties': {}},
      'returns': {'items': {'properties': {'upid': {'type': 'string'}}, 'type': 'object'},
                  'type': 'array'}},
+    ('/cluster/config', 'GET'): {'name': 'index',
+     'description': 'Directory index.',
+     'permissions': {'check': ['perm', '/', ['Sys.Audit']]},
+     'allowtoken': 1,
+     'parameters': {'additionalProperties': 0, 'properties': {}},
+     'returns': {'items': {'properties': {}, 'type': 'object'},
+                 'links': [{'href': '{name}', 'rel': 'child'}],
+                 'type': 'array'}},
+    ('/cluster/config', 'POST'): {'name': 'create',
+     'description': 'Generate new cluster configuration. If no links given, default to local IP '
+                    'address as link0.',
+     'protected': 1,
+     'allowtoken': 1,
+     'parameters': {'additionalProperties': 0,
+                    'properties': {'clustername': {'description': 'The name of the cluster.',
+                                                   'format': 'pve-node',
+                                                   'maxLength': 15,
+                                                   'type': 'string'},
+                                   'link[n]': {'description': 'Address and priority information '
+                                                              'of a single corosync link. (up to '
+                                                              '8 links supported; link0..link7)',
+                                               'format': {'address': {'default_key': 1,
+                                                                      'description': 'Hostname '
+                                                                                     '(or IP) of '
+                                                                                     'this '
+                                                                                     'corosync '
+                                                                                     'link '
+                                                                                     'address.',
+                                                                      'format': 'address',
+                                                                      'format_description': 'IP',
+                                                                      'type': 'string'},
+                                                          'priority': {'default': 0,
+                                                                       'description': 'The '
+                                                                                      'priority '
+                                                                                      'for the '
+                                                                                      'link when '
+                                                                                      'knet is '
+                                                                                      'used in '
+                                                                                      "'passive' "
+                                                                                      'mode '
+                                                                                      '(default). '
+                                                                                      'Lower '
+                                                                                      'value '
+                                                                                      'means '
+                                                                                      'higher '
+                                                                                      'priority. '
+                                                                                      'Only valid '
+                                                                                      'for '
+                                                                                      'cluster '
+                                                                                      'create, '
+                                                                                      'ignored on '
+                                                                                      'node add.',
+                                                                       'maximum': 255,
+                                                                       'minimum': 0,
+                                                                       'optional': 1,
+                                                                       'type': 'integer'}},
+                                               'optional': 1,
+                                               'type': 'string'},
+                                   'nodeid': {'description': 'Node id for this node.',
+                                              'minimum': 1,
+                                              'optional': 1,
+                                              'type': 'integer'},
+                                   'token-coefficient': {'default': 125,
+                                                         'description': 'Coefficient used to '
+                                                                        "determine Corosync's "
+                                                                        'token timeout. See the '
+                                                                        'corosync.conf(5) manual '
+                                                                        'for more details.',
+                                                         'minimum': 0,
+                                                         'optional': 1,
+                                                         'type': 'integer'},
+                                   'votes': {'description': 'Number of votes for this node.',
+                                             'minimum': 1,
+                                             'optional': 1,
+                                             'type': 'integer'}}},
+     'returns': {'type': 'string'}},
+    ('/cluster/config/nodes', 'GET'): {'name': 'nodes',
+     'description': 'Corosync node list.',
+     'permissions': {'check': ['perm', '/', ['Sys.Audit']]},
+     'allowtoken': 1,
+     'parameters': {'additionalProperties': 0, 'properties': {}},
+     'returns': {'items': {'properties': {'node': {'type': 'string'}}, 'type': 'object'},
+                 'links': [{'href': '{node}', 'rel': 'child'}],
+                 'type': 'array'}},
+    ('/cluster/config/totem', 'GET'): {'name': 'totem',
+     'description': 'Get corosync totem protocol settings.',
+     'permissions': {'check': ['perm', '/', ['Sys.Audit']]},
+     'allowtoken': 1,
+     'parameters': {'additionalProperties': 0, 'properties': {}},
+     'returns': {'type': 'object'}},
 }

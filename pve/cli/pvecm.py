@@ -1,11 +1,13 @@
 """``pvecm``: the Proxmox VE cluster manager command.
 
-So far ``pvecm updatecerts [--force] [--silent]``, ``status`` and
-``nodes`` (which, as long as pmxcfs does not replicate, find the cluster
-config or Proxmox's "is this node part of a cluster?" error, and then no
-quorum service); each subcommand is a parser plus a function
-``(reactor, args) -> Deferred(exit code)``, so the others can be added
-beside it.  Talks to pmxcfs over its IPC socket.
+So far ``pvecm updatecerts [--force] [--silent]``, ``create`` (the
+``POST /cluster/config`` API call in-process as root@pam, then its
+``clustercreate`` task's output), ``status`` and ``nodes`` (which, as
+long as pmxcfs does not replicate, find the cluster config or Proxmox's
+"is this node part of a cluster?" error, and then no quorum service);
+each subcommand is a parser plus a function ``(reactor, args) ->
+Deferred(exit code)``, so the others can be added beside it.  Talks to
+pmxcfs over its IPC socket.
 """
 
 import argparse
@@ -56,6 +58,23 @@ def parser():
     add_boolean(u, "--silent",
                 "Ignore errors (i.e. when cluster has no quorum).")
     u.set_defaults(run=updatecerts)
+    c = sub.add_parser("create", help="Generate new cluster configuration. "
+                       "If no links given, default to local IP address as "
+                       "link0.")
+    c.add_argument("clustername", help="The name of the cluster.")
+    c.add_argument("--nodeid", metavar="<integer>",
+                   help="Node id for this node.")
+    c.add_argument("--votes", metavar="<integer>",
+                   help="Number of votes for this node.")
+    for number in range(corosync.MAX_LINK_INDEX + 1):
+        c.add_argument("--link%d" % number, metavar="[address=]<IP>",
+                       help="Address and priority information of a single "
+                       "corosync link.")
+    c.add_argument("--token-coefficient", metavar="<integer>",
+                   dest="token_coefficient",
+                   help="Coefficient used to determine Corosync's token "
+                   "timeout.")
+    c.set_defaults(run=create)
     sub.add_parser("status", help="Displays the local view of the cluster "
                    "status.").set_defaults(run=status)
     sub.add_parser("nodes", help="Displays the local view of the cluster "
@@ -166,6 +185,71 @@ def updatecerts(reactor, args):
     finally:
         yield client.close()
     return 0
+
+
+# -- create ---------------------------------------------------------------------
+
+CREATE_USAGE = "pvecm create <clustername> [OPTIONS]\n"
+
+
+def create_params(args):
+    params = {"clustername": args.clustername}
+    for name in ["nodeid", "votes", "token_coefficient"] + [
+            "link%d" % n for n in range(corosync.MAX_LINK_INDEX + 1)]:
+        value = getattr(args, name)
+        if value is not None:
+            params[name.replace("_", "-")] = value
+    return params
+
+
+@defer.inlineCallbacks
+def task_output(args, upid):
+    """Wait for the worker *upid*; print its log as the command line's
+    ``fork_worker`` does (no ``TASK OK``; a failure on stderr, 255)."""
+    from pve.daemon import tasklog, workers
+    from pve.daemon import upid as _upid
+    status = yield workers.worker_ended(upid)
+    if status is None:
+        status = tasklog.read_status(args.paths, upid)
+    _, lines = tasklog.read_log(args.paths, upid, 0, 0)
+    texts = [line["t"] for line in lines]
+    if texts and texts[-1].startswith("TASK "):
+        texts.pop()
+    while texts and texts[-1] == "":
+        texts.pop()
+    args.out.write("".join(text + "\n" for text in texts))
+    if _upid.status_is_error(status):
+        raise CommandError(status)
+    return 0
+
+
+@defer.inlineCallbacks
+def create(reactor, args):
+    """``pvecm create``: ``POST /cluster/config`` in-process as root@pam,
+    then the ``clustercreate`` task's output."""
+    from pve.api.env import Env
+    from pve.api.schema import APIError
+    from pve.api.tree import make_registry, unwrap
+    from pve.cli.apicmd import error_text
+    try:
+        client = yield IPCClient.connect(reactor, args.description)
+    except Exception as e:
+        raise CommandError("unable to connect to pmxcfs - %s" % (e,))
+    try:
+        env = Env(client, reactor, args.paths, args.nodename,
+                  user="root@pam", cli=True)
+        env.resolve = args.resolve
+        try:
+            upid = yield make_registry().dispatch(
+                "POST", "/cluster/config", create_params(args), env)
+        except APIError as e:
+            args.err.write(error_text(e) +
+                           (CREATE_USAGE if e.code == 400 else ""))
+            return 255
+        code = yield task_output(args, unwrap(upid)[0])
+    finally:
+        yield client.close()
+    return code
 
 
 # -- status, nodes -------------------------------------------------------------

@@ -75,7 +75,8 @@ class ClusterTests(unittest.TestCase):
         self.assertEqual(tasks, [])
         index = yield self.call("GET", "/cluster")
         self.assertEqual([e["name"] for e in index],
-                         ["log", "resources", "status", "tasks", "nextid"])
+                         ["log", "resources", "status", "tasks", "config",
+                          "nextid"])
 
     def test_parsers(self):
         self.assertEqual(cluster.corosync_totem(

@@ -12,6 +12,7 @@ from twisted.trial import unittest
 import pve
 from pve.access import certs
 from pve.cli import pvecm
+from pve.cluster import corosync
 from tests.access.test_certs import ALL, NODE_CERT, sans, verify_chain
 from tests.cluster import test_client as base
 
@@ -165,3 +166,79 @@ class UpdateCertsTests(unittest.TestCase):
             255, b"", b"address lookup for 'localhost' did not find any IP "
                       b"address\n"))
         self.assertRaises(OSError, self.cfs.read, "pve-root-ca.pem")
+
+
+KEYGEN = ("Corosync Cluster Engine Authentication key generator.\n"
+          "Gathering 2048 bits for key from /dev/urandom.\n"
+          "Writing corosync key to /etc/corosync/authkey.\n")
+
+
+class CreateTests(unittest.TestCase):
+    """``pvecm create``: the API call in-process, its worker task a real
+    process reaching pmxcfs over IPC."""
+
+    timeout = 120
+    setUp = UpdateCertsTests.setUp
+    resolve = UpdateCertsTests.resolve
+    pvecm = UpdateCertsTests.pvecm
+
+    def local(self):
+        result = {}
+        for path in (self.paths.corosync_conf, self.paths.corosync_authkey):
+            with open(path, "rb") as f:
+                result[path] = (f.read(), os.stat(path).st_mode & 0o777)
+        return result
+
+    def test_parser(self):
+        args = pvecm.parser().parse_args(
+            ["create", "lab", "--nodeid", "3", "--link1", "10.1.0.1",
+             "--token-coefficient", "0"])
+        self.assertEqual(pvecm.create_params(args), {
+            "clustername": "lab", "nodeid": "3", "link1": "10.1.0.1",
+            "token-coefficient": "0"})
+
+    @defer.inlineCallbacks
+    def test_create_then_status(self):
+        result = yield self.pvecm("create", "lab")
+        self.assertEqual(result, (
+            0, KEYGEN + "Writing corosync config to /etc/pve/corosync.conf\n",
+            ""))
+        self.assertEqual(self.resolved, ["node1"])
+        data = self.cfs.read("corosync.conf")
+        conf = corosync.parse(data)
+        self.assertEqual((corosync.cluster_name(conf),
+                          corosync.config_version(conf), corosync.nodes(conf)),
+                         ("lab", 1, [corosync.Node("node1", 1, 1, {0: IP})]))
+        files = self.local()
+        self.assertEqual(files[self.paths.corosync_conf], (data, 0o644))
+        key, mode = files[self.paths.corosync_authkey]
+        self.assertEqual((len(key), mode), (256, 0o400))
+
+        result = yield self.pvecm("status")
+        self.assertEqual(result, (1, (
+            "Cluster information\n-------------------\n"
+            "Name:             lab\nConfig Version:   1\n"
+            "Transport:        knet\nSecure auth:      on\n\n"),
+            "Cannot initialize QUORUM service\n"))
+
+        # a second create fails with Proxmox's message and changes nothing
+        result = yield self.pvecm("create", "other", "--link0", "10.9.9.9")
+        self.assertEqual(result, (255, "", (
+            "cluster config '/etc/pve/corosync.conf' already exists\n")))
+        self.assertEqual(self.cfs.read("corosync.conf"), data)
+        self.assertEqual(self.local(), files)
+
+    @defer.inlineCallbacks
+    def test_bad_name(self):
+        result = yield self.pvecm("create", "no_underscores")
+        self.assertEqual(result, (255, "", (
+            "400 Parameter verification failed.\n"
+            "clustername: invalid format - value does not look like a valid"
+            " node name\n\n"
+            "pvecm create <clustername> [OPTIONS]\n")))
+        result = yield self.pvecm("create", "lab", "--votes", "x")
+        self.assertEqual(result[0], 255)
+        self.assertIn("votes: type check ('integer') failed - got 'x'",
+                      result[2])
+        self.assertRaises(OSError, self.cfs.read, "corosync.conf")
+        self.assertFalse(os.path.exists(self.paths.corosync_authkey))

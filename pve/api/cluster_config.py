@@ -1,0 +1,290 @@
+"""``/cluster/config``: the corosync config, as Proxmox's
+``API2/ClusterConfig.pm``: the index, ``nodes`` (the nodelist), ``totem``
+and creating a cluster (``POST``, the ``clustercreate`` worker task).
+
+Reading follows Proxmox's ``cfs_read_file('corosync.conf')``: a node
+without ``/etc/pve/corosync.conf`` gets an empty config, so ``nodes`` is
+``[]`` and ``totem`` null (no error).  Nodes and interfaces are keyed by
+name (``ring0_addr``) and link number as ``PVE::Corosync::parse_conf``
+keys them; values stay strings, as Proxmox's parser leaves them.
+
+Creating writes what ``PVE::Corosync::create_conf`` makes (link0 defaults
+to this node's address: what pmxcfs knows of it, else its hostname
+resolved) through pmxcfs with ``config_version`` 1, copies it to the
+node's ``/etc/corosync/corosync.conf`` (pmxcfs's sync rule) and creates
+the cluster key ``/etc/corosync/authkey`` (256 random bytes, mode 0400)
+when missing, printing corosync-keygen's lines.  Not done here: the ssh
+setup, node files, and restarting corosync and pve-cluster (there is no
+corosync; pmxcfs does not replicate yet).
+"""
+
+import copy
+import errno
+import fcntl
+import os
+import socket
+import time
+
+from twisted.internet import defer
+
+from pve.api.cluster import routes
+from pve.api.formats import parse_property_string
+from pve.api.schema import APIError, ParamError
+from pve.cluster import corosync, corosync_edit
+from pve.daemon import workers
+
+CLUSTER_CONF = "/etc/pve/corosync.conf"
+AUTHKEY = "/etc/corosync/authkey"
+AUTHKEY_BYTES = 256          # corosync-keygen: 2048 bits
+LOCK = "var/lock/pvecm.lock"  # Proxmox's $local_cluster_lock
+LOCK_TIMEOUT = 10
+TOKEN_COEFFICIENT = 125
+
+CREATE = ("/cluster/config", "POST")
+
+
+def _unfold_links(decls):
+    """``link[n]`` of apidata as ``link0`` .. ``link7``
+    (``add_corosync_link_properties``)."""
+    decl = copy.deepcopy(decls[CREATE])
+    props = decl["parameters"]["properties"]
+    link = props.pop("link[n]")
+    for number in range(corosync.MAX_LINK_INDEX + 1):
+        props["link%d" % number] = link
+    decls[CREATE] = decl
+    return link["format"]
+
+
+LINK_FORMAT = _unfold_links(routes.decls)
+
+routes.index("/cluster/config", key="name", order=(
+    "nodes", "totem", "join", "qdevice", "apiversion"))
+
+
+# -- reading --------------------------------------------------------------------
+
+@defer.inlineCallbacks
+def read_conf(env):
+    """The parsed cluster corosync.conf, ``{}`` when there is none."""
+    try:
+        raw = yield env.cfs.read("corosync.conf")
+    except OSError:
+        return {}
+    if not raw:
+        return {}
+    try:
+        return corosync.parse(raw)
+    except corosync.CorosyncConfError as e:
+        raise APIError("%s\n" % (e,))
+
+
+@routes("/cluster/config/nodes")
+@defer.inlineCallbacks
+def config_nodes(env, params):
+    conf = yield read_conf(env)
+    result = []
+    for section in corosync.node_sections(conf):
+        entry = dict(section)
+        entry["node"] = corosync.node_key(section) or ""
+        result.append(entry)
+    return sorted(result, key=lambda e: e["node"])
+
+
+def totem_hash(conf):
+    """The totem section as Proxmox returns it (interfaces keyed by link
+    number), None without one."""
+    totem = conf.get("totem")
+    if not isinstance(totem, dict):
+        return None
+    totem = dict(totem)
+    interfaces = totem.get("interface")
+    if isinstance(interfaces, list):
+        totem["interface"] = {corosync.interface_key(i) or "": dict(i)
+                              for i in interfaces}
+    elif "interface" not in totem:
+        totem["interface"] = {}
+    return totem
+
+
+@routes("/cluster/config/totem")
+@defer.inlineCallbacks
+def config_totem(env, params):
+    conf = yield read_conf(env)
+    return totem_hash(conf)
+
+
+# -- create ---------------------------------------------------------------------
+
+def resolve_ip(name):
+    """The first non-loopback address of *name*
+    (``PVE::Network::get_ip_from_hostname``)."""
+    try:
+        infos = socket.getaddrinfo(name, None, 0, socket.SOCK_STREAM)
+    except socket.gaierror as e:
+        raise APIError("hostname lookup '%s' failed - %s\n" % (name, e))
+    for info in infos:
+        ip = info[4][0]
+        if not (ip.startswith("127.") or ip == "::1"):
+            return ip
+    raise APIError("address lookup for '%s' did not find any IP address\n"
+                   % name)
+
+
+@defer.inlineCallbacks
+def local_ip(env):
+    """This node's address as ``PVE::Cluster::remote_node_ip``: what
+    pmxcfs knows, else the hostname resolved (``env.resolve`` if set,
+    for the command line and tests)."""
+    members = yield env.cfs.members()
+    ip = (members.get(env.nodename) or {}).get("ip")
+    if ip:
+        return ip
+    resolve = getattr(env, "resolve", None) or resolve_ip
+    return resolve(env.nodename)
+
+
+@defer.inlineCallbacks
+def conf_exists(env):
+    try:
+        yield env.cfs.stat("corosync.conf")
+    except OSError as e:
+        if e.errno == errno.ENOENT:
+            return False
+        raise
+    return True
+
+
+def links_of(params):
+    links = {}
+    for number in range(corosync.MAX_LINK_INDEX + 1):
+        value = params.get("link%d" % number)
+        if value:
+            links[number] = parse_property_string(LINK_FORMAT, value)
+    return links
+
+
+@routes("/cluster/config", "POST")
+@defer.inlineCallbacks
+def create(env, params):
+    coefficient = params.get("token-coefficient")
+    if coefficient is None:
+        coefficient = TOKEN_COEFFICIENT
+    if (yield conf_exists(env)):
+        raise APIError("cluster config '%s' already exists\n" % CLUSTER_CONF)
+    links = links_of(params)
+    ip = None
+    if not links:
+        ip = yield local_ip(env)
+    try:
+        conf = corosync_edit.create_conf(
+            env.nodename, params["clustername"], ip, links=links,
+            nodeid=params.get("nodeid"), votes=params.get("votes"),
+            token_coefficient=coefficient)
+    except corosync.CorosyncConfError as e:
+        raise ParamError({"link0": str(e)})
+    return workers.start_worker(
+        env.reactor, env.paths, env.nodename, "clustercreate",
+        params["clustername"], env.auth_id, task_main, args=[conf])
+
+
+# -- the worker -----------------------------------------------------------------
+
+class LockError(Exception):
+    pass
+
+
+def _lock_local(path, timeout=LOCK_TIMEOUT):
+    """An exclusive flock on *path* (``PVE::Tools::lock_file``)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except OSError as e:
+            if e.errno not in (errno.EAGAIN, errno.EACCES):
+                os.close(fd)
+                raise LockError("can't lock file '%s' - %s" % (path, e.strerror))
+        if time.monotonic() >= deadline:
+            os.close(fd)
+            raise LockError("can't lock file '%s' - got timeout" % path)
+        time.sleep(0.1)
+
+
+def write_authkey(path, out):
+    """Create the corosync key at *path* as ``corosync-keygen -l`` does."""
+    out.write("Corosync Cluster Engine Authentication key generator.\n")
+    out.write("Gathering %d bits for key from /dev/urandom.\n"
+              % (AUTHKEY_BYTES * 8))
+    out.write("Writing corosync key to %s.\n" % AUTHKEY)
+    out.flush()
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(os.urandom(AUTHKEY_BYTES))
+        os.chmod(tmp, 0o400)
+        os.rename(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+@defer.inlineCallbacks
+def create_cluster(client, paths, conf, out):
+    """The ``clustercreate`` work, under the local pvecm lock: the key,
+    the cluster's corosync.conf (version 1), the node's own copy."""
+    if not os.path.isfile(paths.corosync_authkey):
+        write_authkey(paths.corosync_authkey, out)
+    try:
+        yield client.stat("corosync.conf")
+    except OSError as e:
+        if e.errno != errno.ENOENT:
+            raise
+    else:
+        raise RuntimeError("cluster config '%s' already exists" % CLUSTER_CONF)
+    out.write("Writing corosync config to %s\n" % CLUSTER_CONF)
+    out.flush()
+    _, text = corosync.prepare_write(conf)
+    data = text.encode()
+    yield client.write("corosync.conf.new", data)
+    yield client.rename("corosync.conf.new", "corosync.conf")
+    corosync.sync_local_conf(paths, data)
+
+
+def task_main(upid, conf):
+    """The ``clustercreate`` worker (its own process and reactor)."""
+    import sys
+    from twisted.internet import reactor
+    from twisted.python.failure import Failure
+    from pve import paths as pvepaths
+    from pve.cluster.client import IPCClient, default_description
+
+    paths = pvepaths.current()
+    result = []
+
+    @defer.inlineCallbacks
+    def run():
+        fd = _lock_local(paths.join(LOCK))
+        try:
+            client = yield IPCClient.connect(reactor, default_description(paths))
+            try:
+                yield create_cluster(client, paths, conf, sys.stdout)
+            finally:
+                client.close()
+        finally:
+            os.close(fd)
+
+    def done(value):
+        result.append(value)
+        reactor.stop()
+
+    reactor.callWhenRunning(lambda: defer.maybeDeferred(run).addBoth(done))
+    reactor.run()
+    if not result:
+        raise RuntimeError("received interrupt")
+    if isinstance(result[0], Failure):
+        result[0].raiseException()
