@@ -14,6 +14,7 @@ import weakref
 from twisted.internet import defer
 
 from pve.api import decl_cluster, nodes
+from pve.cluster import corosync
 from pve.api.schema import APIError, ParamError
 from pve.api.tree import Routes
 from pve.daemon import tasklog, upid as _upid
@@ -30,11 +31,13 @@ LOG_MAX = 50
 
 
 def corosync_totem(text):
-    """``(cluster_name, config_version)`` from corosync.conf text."""
-    name = re.search(r"^\s*cluster_name\s*:\s*(\S+)", text, re.M)
-    version = re.search(r"^\s*config_version\s*:\s*(\d+)", text, re.M)
-    return (name.group(1) if name else None,
-            int(version.group(1)) if version else 0)
+    """``(cluster_name, config_version)`` from corosync.conf text; ``(None,
+    0)`` for a config that does not parse."""
+    try:
+        conf = corosync.parse(text)
+        return corosync.cluster_name(conf), corosync.config_version(conf) or 0
+    except corosync.CorosyncConfError:
+        return None, 0
 
 
 def guest_summary(text):
