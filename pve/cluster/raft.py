@@ -406,7 +406,7 @@ class RaftNode:
         for peer in list(self._progress):
             if peer not in peers:
                 del self._progress[peer]
-        for peer in peers:
+        for peer in sorted(peers):  # the same order in every process
             if peer not in self._progress:
                 self._progress[peer] = _Progress(self.last_index + 1)
 

@@ -326,11 +326,20 @@ class Sim:
                 self.at(self.now, self._client_try, client, client.gen)
 
     def acknowledge(self, node, client, index, term):
-        config = self.nodes[node].config
-        holders = [n for n in config if self.durable(n, index, term)]
-        if not raft.majority(config, holders):
-            self.fail("write %r acknowledged at %d with only %s durable"
-                      % (client.write, index, holders))
+        # The leader committed the entry under the configuration it had
+        # then: the one in effect at *index* or a later one (a change
+        # appended after the entry, before its commit or its apply here).
+        # Single-step changes make the majorities of neighbouring
+        # configurations overlap, so a majority of any of them will do.
+        history = self.nodes[node]._configs
+        first = max(k for k, (at, _) in enumerate(history) if at <= index) \
+            if any(at <= index for at, _ in history) else 0
+        holders = [n for n in self.storages if self.durable(n, index, term)]
+        if not any(raft.majority(config, [n for n in holders if n in config])
+                   for _, config in history[first:]):
+            self.fail("write %r acknowledged at %d with only %s durable "
+                      "(configurations since: %r)"
+                      % (client.write, index, holders, history[first:]))
         self.acked.setdefault(client.write, self.now)
         client.acks.append((client.write, client.started, self.now))
         client.gen += 1
