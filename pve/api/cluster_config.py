@@ -20,13 +20,12 @@ corosync; pmxcfs does not replicate yet).
 
 import copy
 import errno
-import fcntl
 import os
 import socket
-import time
 
 from twisted.internet import defer
 
+from pve import flock
 from pve.api.cluster import routes
 from pve.api.formats import parse_property_string
 from pve.api.schema import APIError, ParamError
@@ -189,29 +188,6 @@ def create(env, params):
 
 # -- the worker -----------------------------------------------------------------
 
-class LockError(Exception):
-    pass
-
-
-def _lock_local(path, timeout=LOCK_TIMEOUT):
-    """An exclusive flock on *path* (``PVE::Tools::lock_file``)."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
-        except OSError as e:
-            if e.errno not in (errno.EAGAIN, errno.EACCES):
-                os.close(fd)
-                raise LockError("can't lock file '%s' - %s" % (path, e.strerror))
-        if time.monotonic() >= deadline:
-            os.close(fd)
-            raise LockError("can't lock file '%s' - got timeout" % path)
-        time.sleep(0.1)
-
-
 def write_authkey(path, out):
     """Create the corosync key at *path* as ``corosync-keygen -l`` does."""
     out.write("Corosync Cluster Engine Authentication key generator.\n")
@@ -268,7 +244,7 @@ def task_main(upid, conf):
 
     @defer.inlineCallbacks
     def run():
-        fd = _lock_local(paths.join(LOCK))
+        fd = flock.lock_file(paths.join(LOCK), LOCK_TIMEOUT)
         try:
             client = yield IPCClient.connect(reactor, default_description(paths))
             try:
@@ -276,7 +252,7 @@ def task_main(upid, conf):
             finally:
                 client.close()
         finally:
-            os.close(fd)
+            flock.unlock(fd)
 
     def done(value):
         result.append(value)

@@ -9,17 +9,14 @@ clones each disk (:mod:`pve.qemu.diskcopy`), then writes the final config;
 a failure frees the new disks and removes the new config.
 """
 
-import errno
-import fcntl
-import os
 import random
 import re
-import time
 import uuid
 from typing import NamedTuple
 
 from twisted.internet import defer, threads
 
+from pve import flock
 from pve.api.formats import FormatError, parse_property_string
 from pve.qemu import config as qconfig
 from pve.qemu import diskcopy
@@ -178,38 +175,18 @@ def finish_config(newconf, source_conf, vmid, name=None, description=None):
 
 # -- locks ---------------------------------------------------------------------
 
-def _flock_shared(path, timeout):
-    """A shared flock on the VM's lock file (``lock_config_shared``), as
-    :func:`pve.qemu.vmconfig._flock` takes the exclusive one."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            return fd
-        except OSError as error:
-            if error.errno not in (errno.EAGAIN, errno.EACCES):
-                os.close(fd)
-                raise VMConfigError("can't lock file '%s' - %s" % (path, error.strerror))
-        if time.monotonic() >= deadline:
-            os.close(fd)
-            raise VMConfigError("can't lock file '%s' - got timeout" % path)
-        time.sleep(0.05)
-
-
 def lock_source(configs, vmid, exclusive, func, timeout=LOCK_TIMEOUT):
     """Run *func* holding *vmid*'s lock: exclusive for a running VM (its
     disks are mirrored), shared otherwise (parallel clones of a template)."""
     if exclusive:
         return configs.lock(vmid, func, timeout=timeout)
     d = threads.deferToThreadPool(configs.reactor, configs.reactor.getThreadPool(),
-                                  _flock_shared, lock_file(configs.paths, vmid), timeout)
+                                  flock.lock_file, lock_file(configs.paths, vmid), timeout,
+                                  shared=True, error=VMConfigError)
 
     def locked(fd):
         def release(result):
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+            flock.unlock(fd)
             return result
         return defer.maybeDeferred(func).addBoth(release)
     return d.addCallback(locked)

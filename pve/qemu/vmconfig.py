@@ -8,19 +8,18 @@ wait never blocks the reactor.
 """
 
 import errno
-import fcntl
 import os
 import time
 
 from twisted.internet import defer, threads
 from twisted.logger import Logger
 
+from pve import flock
 from pve.qemu import config, schema
 
 log = Logger()
 
 LOCK_TIMEOUT = 10
-_POLL = 0.05
 
 
 class VMConfigError(Exception):
@@ -70,29 +69,11 @@ def assert_digest(conf, digest):
 def _flock(path, timeout, monotonic=time.monotonic, sleep=time.sleep):
     """Open and exclusively flock *path*, waiting at most *timeout*
     seconds; returns the file descriptor (run in a thread)."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    deadline = monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
-        except OSError as error:
-            if error.errno not in (errno.EAGAIN, errno.EACCES):
-                os.close(fd)
-                raise VMConfigError("can't lock file '%s' - %s"
-                                    % (path, error.strerror))
-        if monotonic() >= deadline:
-            os.close(fd)
-            raise VMConfigError("can't lock file '%s' - got timeout" % (path,))
-        sleep(_POLL)
+    return flock.lock_file(path, timeout, error=VMConfigError,
+                           monotonic=monotonic, sleep=sleep)
 
 
-def _unlock(fd):
-    try:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+_unlock = flock.unlock
 
 
 class VMConfigs:
