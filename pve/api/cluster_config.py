@@ -21,7 +21,6 @@ corosync; pmxcfs does not replicate yet).
 import copy
 import errno
 import os
-import socket
 
 from twisted.internet import defer
 
@@ -29,7 +28,7 @@ from pve import flock
 from pve.api.cluster import routes
 from pve.api.formats import parse_property_string
 from pve.api.schema import APIError, ParamError
-from pve.cluster import corosync, corosync_edit
+from pve.cluster import corosync, corosync_edit, nodeaddr
 from pve.daemon import workers
 
 CLUSTER_CONF = "/etc/pve/corosync.conf"
@@ -115,31 +114,18 @@ def config_totem(env, params):
 # -- create ---------------------------------------------------------------------
 
 def resolve_ip(name):
-    """The first non-loopback address of *name*
-    (``PVE::Network::get_ip_from_hostname``)."""
+    """:func:`nodeaddr.ip_from_hostname`, failing as an API error."""
     try:
-        infos = socket.getaddrinfo(name, None, 0, socket.SOCK_STREAM)
-    except socket.gaierror as e:
-        raise APIError("hostname lookup '%s' failed - %s\n" % (name, e))
-    for info in infos:
-        ip = info[4][0]
-        if not (ip.startswith("127.") or ip == "::1"):
-            return ip
-    raise APIError("address lookup for '%s' did not find any IP address\n"
-                   % name)
+        return nodeaddr.ip_from_hostname(name)
+    except nodeaddr.LookupFailed as e:
+        raise APIError("%s\n" % (e,))
 
 
-@defer.inlineCallbacks
 def local_ip(env):
-    """This node's address as ``PVE::Cluster::remote_node_ip``: what
-    pmxcfs knows, else the hostname resolved (``env.resolve`` if set,
-    for the command line and tests)."""
-    members = yield env.cfs.members()
-    ip = (members.get(env.nodename) or {}).get("ip")
-    if ip:
-        return ip
-    resolve = getattr(env, "resolve", None) or resolve_ip
-    return resolve(env.nodename)
+    """This node's address (:func:`nodeaddr.node_ip`), resolved with
+    ``env.resolve`` if set (the command line and tests)."""
+    return nodeaddr.node_ip(env.cfs, env.nodename,
+                            getattr(env, "resolve", None) or resolve_ip)
 
 
 @defer.inlineCallbacks

@@ -412,3 +412,21 @@ def main_for(run, argv=None):
 
     task.react(lambda reactor: run(reactor, argv).addCallback(exit_with))
 
+
+@defer.inlineCallbacks
+def finished_task(paths, upid):
+    """Wait for the worker *upid* (started in this process); fires with
+    ``(text, status)``: its log as the command line's ``fork_worker``
+    prints it (without the final ``TASK ...`` line and trailing blank
+    lines) and its exit status."""
+    from pve.daemon import tasklog, workers
+    status = yield workers.worker_ended(upid)
+    if status is None:
+        status = tasklog.read_status(paths, upid)
+    _, lines = tasklog.read_log(paths, upid, 0, 0)
+    texts = [line["t"] for line in lines]
+    if texts and texts[-1].startswith("TASK "):
+        texts.pop()
+    while texts and texts[-1] == "":
+        texts.pop()
+    return "".join(text + "\n" for text in texts), status

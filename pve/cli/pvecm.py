@@ -13,14 +13,13 @@ pmxcfs over its IPC socket.
 import argparse
 import errno
 import json
-import socket
 import sys
 
 from twisted.internet import defer, task
 
 from pve import paths as pvepaths
 from pve.access import certs
-from pve.cluster import corosync, pvecm_format
+from pve.cluster import corosync, nodeaddr, pvecm_format
 from pve.cluster.client import IPCClient, default_description
 
 WAIT_TIMEOUT = 80        # seconds, as Proxmox's run_fork_with_timeout
@@ -94,26 +93,11 @@ def quorate(members):
 
 
 def resolve_ip(name):
-    """The first address of *name* that is not a loopback (Proxmox's
-    ``get_ip_from_hostname``)."""
+    """:func:`nodeaddr.ip_from_hostname`, failing as the command does."""
     try:
-        infos = socket.getaddrinfo(name, None, 0, socket.SOCK_STREAM)
-    except socket.gaierror as e:
-        raise CommandError("hostname lookup '%s' failed - %s" % (name, e))
-    for info in infos:
-        ip = info[4][0]
-        if not (ip.startswith("127.") or ip == "::1"):
-            return ip
-    raise CommandError("address lookup for '%s' did not find any IP address"
-                       % name)
-
-
-@defer.inlineCallbacks
-def node_ip(client, node, resolve):
-    """The cluster's idea of *node*'s address, else DNS."""
-    members = yield client.members()
-    ip = (members.get(node) or {}).get("ip")
-    return ip or resolve(node)
+        return nodeaddr.ip_from_hostname(name)
+    except nodeaddr.LookupFailed as e:
+        raise CommandError(str(e))
 
 
 def read_text(path):
@@ -166,7 +150,7 @@ def updatecerts(reactor, args):
         args.err.write(msg + "\n")
         return 0
     try:
-        ip = yield node_ip(client, args.nodename, args.resolve)
+        ip = yield nodeaddr.node_ip(client, args.nodename, args.resolve)
         search = certs.resolv_search(read_text(args.resolv_conf))
         fqdn = "%s.%s" % (args.nodename, search) if search else None
         args.out.write("(re)generate node files\n")
@@ -206,18 +190,10 @@ def create_params(args):
 def task_output(args, upid):
     """Wait for the worker *upid*; print its log as the command line's
     ``fork_worker`` does (no ``TASK OK``; a failure on stderr, 255)."""
-    from pve.daemon import tasklog, workers
+    from pve.cli.apicmd import finished_task
     from pve.daemon import upid as _upid
-    status = yield workers.worker_ended(upid)
-    if status is None:
-        status = tasklog.read_status(args.paths, upid)
-    _, lines = tasklog.read_log(args.paths, upid, 0, 0)
-    texts = [line["t"] for line in lines]
-    if texts and texts[-1].startswith("TASK "):
-        texts.pop()
-    while texts and texts[-1] == "":
-        texts.pop()
-    args.out.write("".join(text + "\n" for text in texts))
+    text, status = yield finished_task(args.paths, upid)
+    args.out.write(text)
     if _upid.status_is_error(status):
         raise CommandError(status)
     return 0

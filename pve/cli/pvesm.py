@@ -17,7 +17,6 @@ from pve.api.decl_storage import DECLS
 from pve.api.schema import ParamError
 from pve.cli import apicmd
 from pve.cli.apicmd import Command, CommandError
-from pve.daemon import tasklog, workers
 from pve.daemon import upid as _upid
 
 CONFIG = "PVE::API2::Storage::Config"
@@ -94,16 +93,8 @@ def print_created(ctx, volid, returns, options):
 def task_output(ctx, upid):
     """Wait for the worker *upid* started here; print its log as the
     command line's ``fork_worker`` does."""
-    status = yield workers.worker_ended(upid)
-    if status is None:
-        status = tasklog.read_status(ctx.paths, upid)
-    _, lines = tasklog.read_log(ctx.paths, upid, 0, 0)
-    texts = [line["t"] for line in lines]
-    if texts and texts[-1].startswith("TASK "):
-        texts.pop()
-    while texts and texts[-1] == "":
-        texts.pop()
-    ctx.write("".join(text + "\n" for text in texts))
+    text, status = yield apicmd.finished_task(ctx.paths, upid)
+    ctx.write(text)
     if _upid.status_is_error(status):
         raise CommandError(status + "\n")
     if status != "OK":
