@@ -493,16 +493,22 @@ def _alloc_image(storage, vmid, fmt, name, size_kib, prealloc):
         if prealloc:
             cmd += ["-o", "preallocation=%s" % prealloc]
         cmd += ["-f", fmt, image, "%dK" % size_kib]
-        try:
-            output = _run(cmd, errmsg="unable to create image", umask=0o037)
-        except StorageError:
-            if os.path.lexists(image):
-                os.unlink(image)
-            if created:
-                _rmdir(imagedir)
-            raise
+        output = _create_image(cmd, image, imagedir, created)
         log.info("{output}", output=output.strip())
     return "%s:%d/%s" % (storage.storeid, vmid, name)
+
+
+def _create_image(cmd, image, imagedir, created):
+    """Run the ``qemu-img create`` *cmd*; on failure remove what it left:
+    *image*, and *imagedir* when this call *created* it."""
+    try:
+        return _run(cmd, errmsg="unable to create image", umask=0o037)
+    except StorageError:
+        if os.path.lexists(image):
+            os.unlink(image)
+        if created:
+            _rmdir(imagedir)
+        raise
 
 
 def _rmdir(directory):
@@ -630,15 +636,8 @@ def clone_image(storage, volid, vmid, snap=None):
         image = "%s/%s" % (imagedir, name)
         cmd = [QEMU_IMG, "create", "-F", volume.format, "-b", backing,
                "-f", "qcow2", image, "-o", options]
-        try:
-            # qemu-img reads a relative backing path from the image's directory
-            _run(cmd, errmsg="unable to create image", umask=0o037)
-        except StorageError:
-            if os.path.lexists(image):
-                os.unlink(image)
-            if created:
-                _rmdir(imagedir)
-            raise
+        # qemu-img reads a relative backing path from the image's directory
+        _create_image(cmd, image, imagedir, created)
     return "%s:%s/%s/%d/%s" % (storage.storeid, volume.vmid, volume.name,
                                vmid, name)
 
