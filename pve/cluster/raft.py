@@ -523,14 +523,23 @@ class RaftNode:
                           "done": int(end >= len(snap.data)),
                           "quorate": int(self.quorate(self._now))})
 
-    def _on_append_reply(self, now, msg):
+    def _reply_progress(self, now, msg):
+        """The progress of the follower a reply to this leader comes from
+        (its contact noted), or None for a reply to ignore; a higher term
+        makes this node follow."""
         if msg["term"] > self.term:
             self._higher_term(now, msg["term"])
-            return
+            return None
         pr = self._progress.get(msg["from"])
         if self.role != LEADER or msg["term"] < self.term or pr is None:
-            return
+            return None
         pr.contact = now
+        return pr
+
+    def _on_append_reply(self, now, msg):
+        pr = self._reply_progress(now, msg)
+        if pr is None:
+            return
         if msg["success"]:
             if msg["match"] > pr.match:
                 pr.match = msg["match"]
@@ -543,13 +552,9 @@ class RaftNode:
             pr.next = max(pr.match + 1, min(msg["hint"], pr.next))
 
     def _on_snapshot_reply(self, now, msg):
-        if msg["term"] > self.term:
-            self._higher_term(now, msg["term"])
+        pr = self._reply_progress(now, msg)
+        if pr is None:
             return
-        pr = self._progress.get(msg["from"])
-        if self.role != LEADER or msg["term"] < self.term or pr is None:
-            return
-        pr.contact = now
         if msg["done"]:
             pr.snapshot = None
             pr.chunk_out = False
