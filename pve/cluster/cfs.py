@@ -14,10 +14,11 @@ import functools
 import threading
 import time
 
+from twisted.internet import defer
 from twisted.logger import Logger
 
 from pve import debuglog
-from pve.cluster import locks, memdb, plugs, status
+from pve.cluster import locks, memdb, plugs, replops, status
 from pve.cluster.memdb import fail, normpath, split_path
 from pve.cluster.store import Store, StoreError
 
@@ -46,6 +47,39 @@ def _mutation(method):
     return wrapper
 
 
+def _checked(result):
+    """*result* (a replops Result), or OSError with its errno."""
+    if result.errno:
+        fail(result.errno)
+    return result
+
+
+def _then(result, value):
+    """*value* once *result* (a Result or a Deferred of one) is through."""
+    if isinstance(result, defer.Deferred):
+        return result.addCallback(lambda _: value)
+    return value
+
+
+def tree_diff(old, new):
+    """The paths whose entry differs between the MemDBs *old* and *new*
+    (present in one only, or another version)."""
+    def versions(db):
+        return {path: (e.version, e.inode) for path, e in _walk(db)}
+    a, b = versions(old), versions(new)
+    return sorted(p for p in set(a) | set(b) if a.get(p) != b.get(p))
+
+
+def _walk(db):
+    stack = [("", db.root)]
+    while stack:
+        path, entry = stack.pop()
+        if path:
+            yield path, entry
+        for name, child in (entry.children or {}).items():
+            stack.append((path + "/" + name if path else name, child))
+
+
 def entry_mode(path, is_dir):
     if memdb.is_private(path):
         return 0o700 if is_dir else 0o600
@@ -66,6 +100,12 @@ class ConfigFS:
         self.errors = False
         self.quorate = True
         self.writer = 0
+        # cluster mode: a pve.cluster.clusternode.TreeReplica (else None)
+        self.cluster = None
+        self._origins = {}          # RequestId -> origin, while replicated
+        # request counters from the clock (µs): a restarted node does not
+        # reuse its previous incarnation's request ids
+        self._counter = int(clock() * 1000000)
         self._subscribers = []
         self._post = []
         self.symlinks = plugs.symlinks(nodename)
@@ -109,7 +149,7 @@ class ConfigFS:
         for path in wanted:
             entry = self.db.lookup(path)
             if entry is None:
-                self._apply(self.db.mkdir, path, self.writer, now)
+                self._run(self._op(replops.Mkdir, path, mtime=now))
             elif not entry.is_dir:
                 raise StoreError("%s exists but is not a directory" % path)
 
@@ -142,6 +182,10 @@ class ConfigFS:
         return unsubscribe
 
     # -- the write path ----------------------------------------------------
+    #
+    # Every change is a replops operation: applied here at once in local
+    # mode, replicated through ``self.cluster`` (which must be called in
+    # the reactor thread and answers with a Deferred) in a cluster.
 
     def _commit(self, change):
         try:
@@ -151,29 +195,81 @@ class ConfigFS:
             log.failure("database commit failed; refusing further writes")
             fail(errno.EIO)
 
-    def _apply(self, op, *args, origin=None, **kw):
-        """Run a MemDB operation, persist it, announce it."""
+    def _op(self, cls, path, **kw):
+        """A *cls* operation on *path*, stamped by this node."""
+        self._counter += 1
+        kw.setdefault("writer", self.writer)
+        kw.setdefault("mtime", self._now())
+        return cls(request=replops.RequestId(self.nodename, self._counter),
+                   path=path, **kw)
+
+    def _run(self, op, origin=None):
+        """Carry out *op*: its Result (local mode), or a Deferred firing
+        with it (cluster); either fails with OSError as the call would."""
         if self.errors:
             fail(errno.EIO)
+        if self.cluster is not None:
+            self._origins[op.request] = origin
+            d = self.cluster.submit(op)
+
+            def done(result):
+                self._origins.pop(op.request, None)
+                return result
+
+            return d.addBoth(done).addCallback(_checked)
         if not self.quorate:
             fail(errno.EACCES)
-        change = op(*args, **kw)
-        if change is None:
-            return None
-        self._commit(change)
+        result = replops.apply(self.db, op)
+        _checked(result)
+        self._announce(result.changes, origin)
+        return result
+
+    def _announce(self, changes, origin=None):
+        """Persist applied *changes* and tell the lock table and the
+        subscribers; under the lock."""
+        for change in changes:
+            self._commit(change)
+            self._changed(change.paths, change.version, origin)
+
+    def _changed(self, paths, version, origin):
         versions = self.status.path_versions
-        for path in change.paths:
+        now = self.clock()
+        for path in paths:
             if path in versions:
                 versions[path] += 1
-        if self._subscribers:
-            for callback in list(self._subscribers):
-                try:
-                    post = callback(change.paths, change.version, origin)
-                    if post is not None:
-                        self._post.append(post)
-                except Exception:
-                    log.failure("change subscriber failed")
-        return change
+            if memdb.is_lock_dir(path):
+                entry = self.db.lookup(path)
+                if entry is None:
+                    self.locks.forget(path)
+                else:
+                    self.locks.seen(path, locks.entry_checksum(entry), now)
+        for callback in list(self._subscribers):
+            try:
+                post = callback(paths, version, origin)
+                if post is not None:
+                    self._post.append(post)
+            except Exception:
+                log.failure("change subscriber failed")
+
+    @_mutation
+    def apply_committed(self, apply, *args):
+        """Cluster: run *apply* (the replica applying a committed entry to
+        ``self.db``) under the lock and announce what it changed."""
+        result = apply(*args)
+        if result is not None and result.changes:
+            self._announce(result.changes,
+                           self._origins.pop(result.request, None))
+        return result
+
+    @_mutation
+    def replace_tree(self, db):
+        """Cluster: the tree became *db* (a snapshot from the leader)."""
+        old, self.db = self.db, db
+        self.store.reset(db.rows())
+        self._reset_locks()
+        paths = tree_diff(old, db)
+        if paths:
+            self._changed(paths, db.version, None)
 
     def _writable_path(self, path):
         path = normpath(path)
@@ -193,37 +289,35 @@ class ConfigFS:
         if path == ".debug":
             return self._write_debug(data)
         path = self._writable_path(path)
-        exists = self.db.lookup(path) is not None
-        self._apply(self.db.write, path, data, 0, self.writer,
-                    self._now(), truncate=True, create=not exists,
-                    origin=origin)
+        return self._run(self._op(
+            replops.WriteFile, path, data=bytes(data), truncate=True,
+            mode=replops.CREATE_OR_REPLACE), origin)
 
     @_mutation
     def pwrite(self, path, data, offset, origin=None):
-        """Write *data* at *offset* of an existing file; return the count."""
+        """Write *data* at *offset* of an existing file; the count (or a
+        Deferred firing with it)."""
         path = normpath(path)
         if path == ".debug":
             self._write_debug(data)
             return len(data)
         path = self._writable_path(path)
-        self._apply(self.db.write, path, data, offset, self.writer,
-                    self._now(), origin=origin)
-        return len(data)
+        return _then(self._run(self._op(
+            replops.WriteFile, path, data=bytes(data), offset=offset),
+            origin), len(data))
 
     @_mutation
     def create(self, path, origin=None):
         path = self._writable_path(path)
-        self._apply(self.db.create, path, self.writer, self._now(),
-                    origin=origin)
+        return self._run(self._op(replops.Create, path), origin)
 
     @_mutation
     def truncate(self, path, size, origin=None):
         path = normpath(path)
         if path == ".debug":
-            return
+            return None
         path = self._writable_path(path)
-        self._apply(self.db.truncate, path, size, self.writer,
-                    self._now(), origin=origin)
+        return self._run(self._op(replops.Truncate, path, size=size), origin)
 
     def read(self, path):
         """The contents of the file (or plug file) *path*."""
@@ -258,35 +352,22 @@ class ConfigFS:
         path = normpath(path)
         if path in self.symlinks or path in plugs.PLUG_FILES:
             fail(errno.EEXIST)
-        change = self._apply(self.db.mkdir, path, self.writer,
-                             self._now(), origin=origin)
-        if memdb.is_lock_dir(path):
-            entry = self.db.lookup(path)
-            self.locks.forget(path)
-            self.locks.seen(path, locks.entry_checksum(entry),
-                            self.clock())
-        return change
+        return self._run(self._op(replops.Mkdir, path), origin)
 
     @_mutation
     def delete(self, path, kind=None, origin=None):
         """Remove *path*; *kind* ``'dir'`` or ``'file'`` checks its type
         as ``rmdir`` and ``unlink`` do."""
         path = self._writable_path(path)
-        entry = self.db.get(path)
-        if kind == "dir" and not entry.is_dir:
-            fail(errno.ENOTDIR)
-        if kind == "file" and entry.is_dir:
-            fail(errno.EISDIR)
-        self._apply(self.db.delete, path, self.writer, self._now(),
-                    origin=origin)
-        self.locks.forget(path)
+        kind = {None: replops.ANY, "dir": replops.DIR,
+                "file": replops.FILE}[kind]
+        return self._run(self._op(replops.Delete, path, kind=kind), origin)
 
     @_mutation
     def rename(self, src, dst, origin=None):
         src = self._writable_path(src)
         dst = self._writable_path(dst)
-        self._apply(self.db.rename, src, dst, self.writer, self._now(),
-                    origin=origin)
+        return self._run(self._op(replops.Rename, src, dst=dst), origin)
 
     @_mutation
     def utime(self, path, mtime, origin=None):
@@ -294,25 +375,16 @@ class ConfigFS:
         which succeeds once it has been held unchanged for 120 s."""
         path = normpath(path)
         if path in self.symlinks or path in plugs.PLUG_FILES or not path:
-            return
+            return None
         entry = self.db.get(path)
         mtime = int(mtime)
-        if entry.is_dir and memdb.is_lock_dir(path):
+        if entry.is_dir and memdb.is_lock_dir(path) and mtime == 0:
             csum = locks.entry_checksum(entry)
-            if mtime == 0:
-                if self.locks.expired(path, csum, self.clock()):
-                    self._apply(self.db.delete, path, self.writer,
-                                self._now(), origin=origin)
-                    self.locks.forget(path)
-                    return
-            self._apply(self.db.set_mtime, path, self.writer, mtime,
-                        origin=origin)
-            entry = self.db.lookup(path)
-            self.locks.seen(path, locks.entry_checksum(entry),
-                            self.clock())
-            return
-        self._apply(self.db.set_mtime, path, self.writer, mtime,
-                    origin=origin)
+            if self.locks.expired(path, csum, self.clock()):
+                return self._run(self._op(replops.Unlock, path,
+                                          checksum=csum), origin)
+        return self._run(self._op(replops.SetMtime, path, mtime=mtime),
+                         origin)
 
     def listdir(self, path):
         with self.lock:

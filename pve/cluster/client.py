@@ -129,11 +129,11 @@ class DirectClient:
         self._unsubscribes = set()
 
     def _call(self, path, fn, *args, **kw):
-        try:
-            result = fn(*args, **kw)
-        except OSError as e:
-            return defer.fail(os_error(e.errno or errno.EIO, path))
-        return defer.succeed(result)
+        # ConfigFS answers at once, or with a Deferred in a cluster
+        def failed(failure):
+            failure.trap(OSError)
+            raise os_error(failure.value.errno or errno.EIO, path)
+        return defer.maybeDeferred(fn, *args, **kw).addErrback(failed)
 
     def _void(self, path, fn, *args, **kw):
         return self._call(path, fn, *args, **kw).addCallback(_nothing)
@@ -172,20 +172,22 @@ class DirectClient:
 
     # -- locks -------------------------------------------------------------
 
+    @defer.inlineCallbacks
     def _try_lock(self, path):
         """True if we made the lock directory, False if it exists."""
+        mkdir = self.cfs.mkdir
         try:
-            self.cfs.mkdir(path)
+            yield defer.maybeDeferred(mkdir, path)
             return True
         except OSError as e:
             if e.errno == errno.ENOENT:
                 # the lock directory is gone: Proxmox makes it every time
                 try:
-                    self.cfs.mkdir(LOCK_DIR)
+                    yield defer.maybeDeferred(mkdir, LOCK_DIR)
                 except OSError as e2:
                     if e2.errno != errno.EEXIST:
                         raise
-                self.cfs.mkdir(path)
+                yield defer.maybeDeferred(mkdir, path)
                 return True
             if e.errno != errno.EEXIST:
                 raise
@@ -202,12 +204,18 @@ class DirectClient:
 
         def attempt():
             del pending[:]
-            try:
-                if self._try_lock(path):
-                    d.callback(None)
-                    return
-            except OSError as e:
-                d.errback(os_error(e.errno or errno.EIO, path))
+            self._try_lock(path).addCallbacks(tried, failed)
+
+        def failed(failure):
+            failure.trap(OSError)
+            if not d.called:
+                d.errback(os_error(failure.value.errno or errno.EIO, path))
+
+        def tried(made):
+            if d.called:
+                return
+            if made:
+                d.callback(None)
                 return
             if self.clock.seconds() >= deadline:
                 log.info("cfs lock '{lockid}': got lock request timeout",
@@ -216,11 +224,9 @@ class DirectClient:
                 return
             log.debug("trying to acquire cfs lock '{lockid}' ...",
                       lockid=name)
-            try:
-                # ask to release the lock: succeeds once it has expired
-                self.cfs.utime(path, 0)
-            except OSError:
-                pass
+            # ask to release the lock: succeeds once it has expired
+            defer.maybeDeferred(self.cfs.utime, path, 0).addErrback(
+                lambda f: f.trap(OSError))
             pending.append(self.clock.callLater(LOCK_RETRY, attempt))
 
         attempt()
@@ -239,7 +245,7 @@ class DirectClient:
             if st.kind != "dir":
                 raise os_error(errno.ENOTDIR, path)
             # a new state restarts the 120 s; mtime may only move forward
-            self.cfs.utime(path, max(int(self.cfs.clock()), st.mtime))
+            return self.cfs.utime(path, max(int(self.cfs.clock()), st.mtime))
 
     def unlock(self, name):
         try:

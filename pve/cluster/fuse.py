@@ -17,6 +17,7 @@ import os
 import stat
 
 import llfuse
+from twisted.internet import threads
 
 from pve.cluster import memdb, plugs
 
@@ -61,7 +62,6 @@ class Operations(llfuse.Operations):
     def __init__(self, cfs, timeout=1.0, gid=None):
         super().__init__()
         self.cfs = cfs
-        self.db = cfs.db
         self.lock = cfs.lock
         self.timeout = timeout
         self.gid = www_data_gid() if gid is None else gid
@@ -73,6 +73,20 @@ class Operations(llfuse.Operations):
         self._next_fh = 1
         # a pve.cluster.notify.KernelCache, set once mounted
         self.kernel = None
+
+    @property
+    def db(self):
+        # a cluster replaces the whole tree when it restores a snapshot
+        return self.cfs.db
+
+    def _mutate(self, method, *args, **kw):
+        """Call a ConfigFS change; in a cluster it runs in the reactor
+        thread and this FUSE thread waits for its outcome.  Never called
+        with the lock held: applying the change needs it."""
+        if self.cfs.cluster is None:
+            return method(*args, **kw)
+        return threads.blockingCallFromThread(self.cfs.reactor, method,
+                                              *args, **kw)
 
     # -- attributes --------------------------------------------------------
 
@@ -249,28 +263,28 @@ class Operations(llfuse.Operations):
     def mkdir(self, parent_inode, name, mode, ctx=None):
         with self.lock:
             path = self._child_path(parent_inode, _name(name))
-            self.cfs.mkdir(path, origin=ORIGIN)
-            entry = self.db.get(path)
-            return self._entry_attr(entry)
+        self._mutate(self.cfs.mkdir, path, origin=ORIGIN)
+        with self.lock:
+            return self._entry_attr(self.db.get(path))
 
     @_errors
     def rmdir(self, parent_inode, name, ctx=None):
         with self.lock:
             path = self._child_path(parent_inode, _name(name))
-            self.cfs.delete(path, kind="dir", origin=ORIGIN)
+        self._mutate(self.cfs.delete, path, kind="dir", origin=ORIGIN)
 
     @_errors
     def unlink(self, parent_inode, name, ctx=None):
         with self.lock:
             path = self._child_path(parent_inode, _name(name))
-            self.cfs.delete(path, kind="file", origin=ORIGIN)
+        self._mutate(self.cfs.delete, path, kind="file", origin=ORIGIN)
 
     @_errors
     def rename(self, parent_old, name_old, parent_new, name_new, ctx=None):
         with self.lock:
             src = self._child_path(parent_old, _name(name_old))
             dst = self._child_path(parent_new, _name(name_new))
-            self.cfs.rename(src, dst, origin=ORIGIN)
+        self._mutate(self.cfs.rename, src, dst, origin=ORIGIN)
 
     def symlink(self, parent_inode, name, target, ctx=None):
         raise llfuse.FUSEError(errno.ENOSYS)
@@ -311,7 +325,8 @@ class Operations(llfuse.Operations):
             if parent_inode == llfuse.ROOT_INODE and name in self.virtual:
                 raise llfuse.FUSEError(errno.EEXIST)
             path = self._child_path(parent_inode, name)
-            self.cfs.create(path, origin=ORIGIN)
+        self._mutate(self.cfs.create, path, origin=ORIGIN)
+        with self.lock:
             entry = self.db.get(path)
             return (self._new_handle(entry.inode + 1),
                     self._entry_attr(entry))
@@ -353,7 +368,7 @@ class Operations(llfuse.Operations):
                 # write up to the limit; the next write gets EFBIG
                 buf = buf[:memdb.MAX_FILE_SIZE - off]
             path = self._path(inode)
-            return self.cfs.pwrite(path, buf, off, origin=ORIGIN)
+        return self._mutate(self.cfs.pwrite, path, buf, off, origin=ORIGIN)
 
     def flush(self, fh):
         pass
@@ -387,13 +402,15 @@ class Operations(llfuse.Operations):
             if fields.update_gid and attr.st_gid not in (
                     self.gid, -1, 0xFFFFFFFF):
                 raise llfuse.FUSEError(errno.EPERM)
-            if fields.update_size:
-                if entry.is_dir:
-                    raise llfuse.FUSEError(errno.EISDIR)
-                self.cfs.truncate(path, attr.st_size, origin=ORIGIN)
-            if fields.update_mtime:
-                self.cfs.utime(path, attr.st_mtime_ns // 1000000000,
-                               origin=ORIGIN)
+            if fields.update_size and entry.is_dir:
+                raise llfuse.FUSEError(errno.EISDIR)
+        if fields.update_size:
+            self._mutate(self.cfs.truncate, path, attr.st_size,
+                         origin=ORIGIN)
+        if fields.update_mtime:
+            self._mutate(self.cfs.utime, path,
+                         attr.st_mtime_ns // 1000000000, origin=ORIGIN)
+        with self.lock:
             # a lock released by utime(0) is gone; the kernel keeps no
             # lock entries (their timeout is 0), so it will ask again
             current = self.db.index.get(entry.inode) or entry

@@ -279,6 +279,18 @@ class Store:
             db.execute("ROLLBACK")
             raise
 
+    def reset(self, rows):
+        """Make the file hold exactly *rows* (a new tree replacing the
+        old one): what is pending is folded first, and the redo log, whose
+        records belong to the old tree, is cut."""
+        if self._thread is None:
+            self.replace_all(rows)
+            return
+        self.flush()
+        with self._redo_lock:
+            self.replace_all(rows)
+            self._redo.truncate()
+
     def reclaim(self):
         """Give free pages back to the filesystem."""
         free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
