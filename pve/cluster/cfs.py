@@ -103,6 +103,8 @@ class ConfigFS:
         # cluster mode: a pve.cluster.clusternode.TreeReplica (else None)
         self.cluster = None
         self._origins = {}          # RequestId -> origin, while replicated
+        # pmxcfs's: a callable entering the cluster (a Deferred)
+        self.cluster_starter = None
         # request counters from the clock (µs): a restarted node does not
         # reuse its previous incarnation's request ids
         self._counter = int(clock() * 1000000)
@@ -270,6 +272,12 @@ class ConfigFS:
         paths = tree_diff(old, db)
         if paths:
             self._changed(paths, db.version, None)
+
+    @_mutation
+    def plugs_changed(self, names):
+        """Tell subscribers that the plug files *names* (``.members``...)
+        read differently now (readers' caches are dropped)."""
+        self._changed(list(names), self.db.version, None)
 
     def _writable_path(self, path):
         path = normpath(path)
@@ -441,7 +449,7 @@ class ConfigFS:
             if name == ".version":
                 return plugs.version(self.status, self.db.vmlist_version)
             if name == ".members":
-                return plugs.members(self.status)
+                return plugs.members(self.status, self.cluster_info())
             if name == ".vmlist":
                 return plugs.vmlist(self.db.vmlist_version,
                                     {k: tuple(v)
@@ -459,9 +467,18 @@ class ConfigFS:
             return {vmid: {"node": node, "type": vmtype, "version": ver}
                     for vmid, (node, vmtype, ver) in self.db.vmlist.items()}
 
+    def cluster_info(self):
+        """The cluster part of ``.members`` (see plugs.members), None on
+        a node that is not in a cluster."""
+        return None if self.cluster is None else self.cluster.info()
+
     def members(self):
         with self.lock:
-            return {self.nodename: {"id": 0, "online": 1, "ip": None}}
+            info = self.cluster_info()
+            if info is None:
+                return {self.nodename: {"id": 0, "online": 1, "ip": None}}
+            return {name: dict(item)
+                    for name, item in info["nodelist"].items()}
 
     def version(self):
         with self.lock:
@@ -469,8 +486,10 @@ class ConfigFS:
 
     def set_status(self, key, value, node=None):
         with self.lock:
-            self.status.set_status(node or self.nodename, key, value,
-                                   self.clock())
+            node = node or self.nodename
+            self.status.set_status(node, key, value, self.clock())
+            if self.cluster is not None and node == self.nodename:
+                self.cluster.status_set(key, value)
 
     def get_status(self, key, node=None):
         with self.lock:
@@ -478,8 +497,11 @@ class ConfigFS:
 
     def cluster_log(self, tag, msg, user="root@pam", pri=6, pid=0):
         with self.lock:
-            return self.status.add_log(self.nodename, user, tag, msg,
-                                       pri=pri, pid=pid, now=self.clock())
+            entry = self.status.add_log(self.nodename, user, tag, msg,
+                                        pri=pri, pid=pid, now=self.clock())
+            if self.cluster is not None:
+                self.cluster.log_added(entry)
+            return entry
 
     def get_log(self, limit=status.LOG_SHOWN):
         with self.lock:

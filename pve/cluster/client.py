@@ -91,6 +91,11 @@ class ICfsClient(Interface):
     def version():
         """The database version (an int)."""
 
+    def cluster_start():
+        """Make pmxcfs enter the cluster of the node's corosync.conf
+        (fires once started, not necessarily quorate; at once if it is in
+        it already)."""
+
     def watch(prefix, callback):
         """Call ``callback(path, version)`` in the reactor thread for every
         changed path starting with *prefix*.  Fires with a function that
@@ -287,6 +292,12 @@ class DirectClient:
     def version(self):
         return self._call(None, self.cfs.version)
 
+    def cluster_start(self):
+        start = self.cfs.cluster_starter
+        if start is None:
+            return defer.fail(os_error(errno.EOPNOTSUPP, None))
+        return self._call(None, start)
+
     # -- change feed -------------------------------------------------------
 
     def watch(self, prefix, callback):
@@ -464,6 +475,9 @@ class IPCClient:
 
     def version(self):
         return self._result("version", commands.Version)
+
+    def cluster_start(self):
+        return self._none(commands.ClusterStart)
 
     def watch(self, prefix, callback):
         watch = next(self._ids)

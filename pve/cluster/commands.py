@@ -219,6 +219,13 @@ class Version(CfsCommand):
     response = [(b"version", amp.Integer())]
 
 
+class ClusterStart(CfsCommand):
+    """Enter the cluster of the node's corosync.conf (after ``pvecm
+    create`` or ``pvecm add`` wrote it); answered once started."""
+    arguments = []
+    response = []
+
+
 # -- the change feed --------------------------------------------------------
 
 class Watch(CfsCommand):

@@ -426,6 +426,9 @@ class Operations(llfuse.Operations):
             return None
         entries, inodes = [], []
         for path in paths:
+            if path in self.virtual:
+                inodes.append(self.virtual[path])
+                continue
             dirname, name = memdb.split_path(path)
             parent = self.db.lookup(dirname)
             if parent is not None:

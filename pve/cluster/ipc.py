@@ -266,6 +266,10 @@ class CfsServerProtocol(amp.AMP):
         return self.backend.version().addCallback(
             lambda v: {"version": v})
 
+    @responder(commands.ClusterStart, write=True, paths=())
+    def cluster_start(self):
+        return self.backend.cluster_start().addCallback(lambda _: {})
+
     # -- change feed -------------------------------------------------------
 
     @responder(commands.Watch, paths=("prefix",))

@@ -60,6 +60,36 @@ def _check(value, path):
         raise TypeError("not plain data: %s" % kind.__name__)
 
 
+# bytes longer than this travel as {0: [chunk, ...]} (see split_bytes)
+CHUNK = 256 * 1024
+
+
+def split_bytes(data):
+    """*data* with every bytes value over :data:`CHUNK` replaced by
+    ``{0: [chunks]}`` (no message of ours has int keys), so files up to
+    pmxcfs's 1 MiB pass Banana's string limit; :func:`join_bytes` undoes
+    it."""
+    kind = type(data)
+    if kind is bytes and len(data) > CHUNK:
+        return {0: [data[i:i + CHUNK] for i in range(0, len(data), CHUNK)]}
+    if kind is list:
+        return [split_bytes(v) for v in data]
+    if kind is dict:
+        return {k: split_bytes(v) for k, v in data.items()}
+    return data
+
+
+def join_bytes(data):
+    kind = type(data)
+    if kind is dict:
+        if len(data) == 1 and 0 in data and type(data[0]) is list:
+            return b"".join(data[0])
+        return {k: join_bytes(v) for k, v in data.items()}
+    if kind is list:
+        return [join_bytes(v) for v in data]
+    return data
+
+
 class PlainSecurity(jelly.SecurityOptions):
     """Jelly types allowed, by exact name: no dotted wildcard (jelly's
     default admits any registered class), no instances, classes, modules,

@@ -531,6 +531,12 @@ class Replica:
         if not self._stopped:
             self._after()
 
+    def propose_config(self, config):
+        """As the leader, append the configuration *config* (one step,
+        see RaftNode.propose_config, whose errors it raises)."""
+        self.raft_node.propose_config(self.now(), config)
+        self._after()
+
     # -- the end -------------------------------------------------------
 
     def stop(self):

@@ -5,6 +5,7 @@ daemonizes, so a database that fails its check stops the start with a
 clear message.  The mount and the IPC socket come up in the service.
 """
 
+import errno
 import fcntl
 import os
 import sys
@@ -18,6 +19,7 @@ from pve import paths as pvepaths
 from pve import sdnotify
 from pve.cluster import treeversion
 from pve.cluster.cfs import ConfigFS
+from pve.cluster.clusternode import ClusterConfigError
 from pve.cluster.store import StoreError
 
 log = Logger()
@@ -37,6 +39,10 @@ class Options(usage.Options):
          "IPC endpoint (default unix:$PVE_ROOT/run/pve-cluster/pmxcfs.sock)"],
         ["nodename", None, None, "node name (default $PVE_NODENAME or the "
          "short hostname)"],
+        ["cluster-port", None, 5404, "port of the cluster links (PB over "
+         "TLS), ours and the peers'", int],
+        ["cluster-listen", None, None, "endpoint of our cluster link "
+         "(default ssl:<cluster-port>)"],
     ]
 
     def postOptions(self):
@@ -48,7 +54,7 @@ class PmxcfsService(service.MultiService):
     """The mount and the IPC server around one ConfigFS."""
 
     def __init__(self, cfs, mountpoint, workers=1, reactor=None,
-                 version_file=None):
+                 version_file=None, paths=None, cluster_options=None):
         super().__init__()
         if reactor is None:
             from twisted.internet import reactor
@@ -58,7 +64,38 @@ class PmxcfsService(service.MultiService):
         self.workers = workers
         self.mount = None
         self.version_file = version_file
+        self.paths = paths
+        # None: local mode (no cluster, ever); else ClusterNode's options
+        self.cluster_options = cluster_options
+        self.cluster = None
         self._unsubscribe = []
+        if cluster_options is not None:
+            cfs.cluster_starter = self.start_cluster
+
+    def join_cluster(self):
+        """Become a cluster node if the node has a corosync.conf; raises
+        ClusterConfigError if it has one that cannot be used."""
+        from pve.cluster.clusternode import ClusterNode
+        if self.cluster is not None or self.cluster_options is None or \
+                not os.path.exists(self.paths.corosync_conf):
+            return False
+        node = ClusterNode(self.cfs, self.paths, reactor=self.reactor,
+                           **self.cluster_options)
+        node.prepare()
+        self.cluster = node
+        node.setServiceParent(self)
+        return True
+
+    def start_cluster(self):
+        """ConfigFS's cluster_starter (IPC ``ClusterStart``)."""
+        from pve.cluster.clusternode import ClusterConfigError
+        try:
+            self.join_cluster()
+        except (ClusterConfigError, OSError, ValueError) as e:
+            log.error("cannot start the cluster: {why}", why=e)
+            raise OSError(errno.EINVAL, str(e))
+        if self.cluster is None:
+            raise OSError(errno.ENOENT, "no corosync.conf")
 
     def startService(self):
         from pve.cluster.fuse import Operations
@@ -117,8 +154,19 @@ def makeService(options, reactor=None):
         raise SystemExit(1)
     cfs.debug = bool(options["debug"])
     mountpoint = options["mount"] or p.etc_pve
+    cluster_options = None
+    if not options["local"]:
+        cluster_options = {"port": options["cluster-port"],
+                           "listen": options["cluster-listen"]}
     top = PmxcfsService(cfs, mountpoint, workers=options["workers"],
-                        reactor=reactor, version_file=p.pmxcfs_version)
+                        reactor=reactor, version_file=p.pmxcfs_version,
+                        paths=p, cluster_options=cluster_options)
+    try:
+        top.join_cluster()
+    except ClusterConfigError as e:
+        print("pmxcfs: %s" % (e,), file=sys.stderr)
+        cfs.close()
+        raise SystemExit(1)
     description = options["ipc"] or "unix:%s:mode=660" % (p.pmxcfs_socket,)
     ipc.makeIPCService(cfs, description, reactor).setServiceParent(top)
     return top

@@ -34,7 +34,8 @@ class Daemon:
 
 
 DAEMONS = (
-    Daemon("pmxcfs", args=("--local",), mount="etc_pve"),
+    # in the cluster of $PVE_ROOT/etc/corosync/corosync.conf if there is one
+    Daemon("pmxcfs", mount="etc_pve"),
     # creates the node certificates and auth keys on a first start
     Daemon("pvedaemon"),
     # binds 8006 as root, then drops to www-data by itself (--user)

@@ -19,10 +19,10 @@ class PmxcfsProcess:
     """Start, signal and wait for one pmxcfs daemon.  Waiting reads the
     daemon's own log from its stdout pipe: no sleeps."""
 
-    def __init__(self, root, node="n1", extra=()):
+    def __init__(self, root, node="n1", extra=(), local=True):
         self.root = root
         self.node = node
-        self.extra = list(extra)
+        self.extra = (["--local"] if local else []) + list(extra)
         self.proc = None
         self.output = []
         self.mountpoint = os.path.join(root, "etc", "pve")
@@ -32,8 +32,8 @@ class PmxcfsProcess:
                    PYTHONPATH=REPO + os.pathsep + os.environ.get(
                        "PYTHONPATH", ""))
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", TWISTD, "-n", "--pidfile=", "pmxcfs",
-             "--local"] + self.extra,
+            [sys.executable, "-c", TWISTD, "-n", "--pidfile=", "pmxcfs"]
+            + self.extra,
             env=env, cwd=self.root, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT)
         self.wait_for_line("pmxcfs ready", timeout)
@@ -92,3 +92,13 @@ class PmxcfsProcess:
         if self.proc is not None:
             self.proc.stdout.close()
         mount.force_unmount(self.mountpoint)
+
+    def output_so_far(self):
+        """The log up to now, without waiting (for failure messages)."""
+        fd = self.proc.stdout.fileno()
+        while select.select([fd], [], [], 0)[0]:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            self.output.append(chunk.decode(errors="replace"))
+        return "".join(self.output)

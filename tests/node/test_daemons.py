@@ -11,10 +11,11 @@ from pve.paths import Paths
 
 
 class CommandTests(unittest.TestCase):
-    def test_pmxcfs_first_and_local(self):
+    def test_pmxcfs_first_and_clusterable(self):
+        # not --local: pmxcfs joins the cluster of the node's corosync.conf
         first = daemons.DAEMONS[0]
         self.assertEqual((first.name, first.args, first.mount),
-                         ("pmxcfs", ("--local",), "etc_pve"))
+                         ("pmxcfs", (), "etc_pve"))
 
     def test_command(self):
         d = daemons.Daemon("pmxcfs", args=("--local",))
