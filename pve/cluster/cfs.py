@@ -105,6 +105,9 @@ class ConfigFS:
         self._origins = {}          # RequestId -> origin, while replicated
         # pmxcfs's: a callable entering the cluster (a Deferred)
         self.cluster_starter = None
+        # the mount's: a Deferred firing once the kernel caches dropped
+        # what changed so far (cluster mode, see notify.InvalidationThread)
+        self.settled = None
         # request counters from the clock (µs): a restarted node does not
         # reuse its previous incarnation's request ids
         self._counter = int(clock() * 1000000)
@@ -218,7 +221,13 @@ class ConfigFS:
                 self._origins.pop(op.request, None)
                 return result
 
-            return d.addBoth(done).addCallback(_checked)
+            d.addBoth(done).addCallback(_checked)
+            if origin is None and self.settled is not None:
+                # answered once the mount shows it (a FUSE writer must
+                # not wait: its own request holds kernel locks)
+                d.addCallback(lambda result: self.settled().addCallback(
+                    lambda _: result))
+            return d
         if not self.quorate:
             fail(errno.EACCES)
         result = replops.apply(self.db, op)

@@ -263,8 +263,9 @@ class ClusterNode(service.MultiService):
     # -- the link ------------------------------------------------------
 
     def _send(self, peer, message):
-        if self.link is not None:
-            self.link.send(peer, split_bytes(message))
+        if self.link is None:
+            return False
+        return self.link.send(peer, split_bytes(message))
 
     def _broadcast(self, message):
         if self.link is None:

@@ -73,6 +73,8 @@ class Operations(llfuse.Operations):
         self._next_fh = 1
         # a pve.cluster.notify.KernelCache, set once mounted
         self.kernel = None
+        # in a cluster: a notify.InvalidationThread running invalidations
+        self.invalidator = None
 
     @property
     def db(self):
@@ -443,4 +445,6 @@ class Operations(llfuse.Operations):
                 kernel.inval_entry(parent, name)
             for ino in inodes:
                 kernel.inval_inode(ino)
+        if self.invalidator is not None:
+            return lambda: self.invalidator.put(invalidate)
         return invalidate

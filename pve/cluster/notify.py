@@ -12,7 +12,11 @@ kernel may need a directory lock held by a request in flight).
 
 import errno
 import os
+import queue
 import struct
+import threading
+
+from twisted.internet import defer
 
 FUSE_NOTIFY_INVAL_INODE = 2
 FUSE_NOTIFY_INVAL_ENTRY = 3
@@ -57,3 +61,43 @@ class KernelCache:
 
     def inval_inode(self, ino):
         self._send(FUSE_NOTIFY_INVAL_INODE, _INVAL_INODE.pack(ino, 0, 0))
+
+
+class InvalidationThread:
+    """Runs invalidations in a thread of their own, in order.
+
+    In a cluster, changes are applied in the reactor thread while a FUSE
+    request may be waiting for the reactor with a directory lock held; an
+    invalidation made there would wait for that lock: a deadlock.  Queued
+    here, it waits without blocking anyone; :meth:`settled` tells when all
+    that was queued so far is done (a writer through IPC is answered then,
+    so the mount shows its change)."""
+
+    def __init__(self, reactor):
+        self.reactor = reactor
+        self._queue = queue.Queue()
+        self._thread = threading.Thread(target=self._run,
+                                        name="fuse-invalidate", daemon=True)
+        self._thread.start()
+
+    def put(self, action):
+        self._queue.put(action)
+
+    def settled(self):
+        d = defer.Deferred()
+        self._queue.put(lambda: self.reactor.callFromThread(d.callback, None))
+        return d
+
+    def _run(self):
+        while True:
+            action = self._queue.get()
+            if action is None:
+                return
+            try:
+                action()
+            except Exception:
+                pass
+
+    def stop(self):
+        self._queue.put(None)
+        self._thread.join(10)

@@ -231,6 +231,15 @@ class RaftNode:
         self._check_leader(now)
         return self._append(CMD, command)
 
+    def propose_many(self, now, commands):
+        """:meth:`propose` for several commands in one append (one
+        write to the storage); their ``(term, index)`` in order."""
+        self._check_leader(now)
+        first = self.last_index + 1
+        self.storage.append([(self.term, CMD, c) for c in commands])
+        self._advance_commit()
+        return [(self.term, first + i) for i in range(len(commands))]
+
     def propose_config(self, now, config):
         """Append a configuration one step (:func:`check_step`) from the
         current one, after the previous change committed and this leader

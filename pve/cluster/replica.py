@@ -155,7 +155,9 @@ class Replica:
     from its Raft storage: an empty MemDB, rebuilt from the snapshot and
     the log).  *send(peer, message)*: the transport; it must not deliver
     synchronously into the peer (the replica is reentrancy-safe, but a
-    synchronous loop would recurse).  *clock*: an ``IReactorTime``.
+    synchronous loop would recurse); it may return False when the message
+    surely did not leave (a forwarded write then waits for the next try).
+    *clock*: an ``IReactorTime``.
 
     *quorum_timeout*: how long a write waits for a quorate leader before
     failing with EACCES; *timeout*: how long it waits for its outcome at
@@ -194,6 +196,8 @@ class Replica:
         self._proposed = {}         # index -> _Proposal (as the leader)
         self._remote = {}           # RequestId -> index, forwarded to us
         self._answered = {}         # index -> [RequestId] (ANSWERED)
+        self._forwarded = []        # [(peer, RequestId, op bytes)] to propose
+        self._flush_call = None
         self._tick_call = None
         self._busy = False
         self._again = False
@@ -249,8 +253,19 @@ class Replica:
             self.clock.callLater(self.quorum_timeout, self._quorum_expired,
                                  sub),
             self.clock.callLater(self.timeout, self._timed_out, sub)]
-        self._after()
+        self._soon()
         return sub.deferred
+
+    def _soon(self):
+        """Dispatch on the next turn of the reactor: writes submitted or
+        forwarded meanwhile go to the disk together."""
+        if self._flush_call is None and not self._stopped:
+            self._flush_call = self.clock.callLater(0, self._flush)
+
+    def _flush(self):
+        self._flush_call = None
+        if not self._stopped:
+            self._after()
 
     def _quorum_expired(self, sub):
         if self._pending.get(sub.request) is sub and sub.state == WAITING:
@@ -300,23 +315,30 @@ class Replica:
         rn = self.raft_node
         now = self.now()
         called = False
-        for sub in list(self._waiting):
-            if sub.not_before > now:
-                continue
-            if rn.role == raft.LEADER:
-                try:
-                    term, index = rn.propose(now, sub.data)
-                except (raft.NotLeader, raft.NoQuorum):
-                    break
-                called = True
+        if rn.role == raft.LEADER:
+            # all at once: one append, one write to the disk
+            ready = [sub for sub in self._waiting if sub.not_before <= now]
+            if not ready:
+                return False
+            try:
+                placed = rn.propose_many(now, [sub.data for sub in ready])
+            except (raft.NotLeader, raft.NoQuorum):
+                return False
+            for sub, (term, index) in zip(ready, placed):
                 self._waiting.remove(sub)
                 sub.state, sub.index = PROPOSED, index
                 self._proposed[index] = _Proposal(term, sub.request, None)
-            elif rn.leader is not None and rn.leader != rn.id and \
+            return True
+        for sub in list(self._waiting):
+            if sub.not_before > now:
+                continue
+            if rn.leader is not None and rn.leader != rn.id and \
                     rn.quorate(now):
+                if self.send(rn.leader, {"type": FORWARD,
+                                         "op": sub.data}) is False:
+                    break       # surely not sent (link down): wait
                 self._waiting.remove(sub)
                 sub.state = FORWARDED
-                self.send(rn.leader, {"type": FORWARD, "op": sub.data})
             else:
                 break
         return called
@@ -330,6 +352,8 @@ class Replica:
         kind = message.get("type")
         if kind == FORWARD:
             self._on_forward(peer, message)
+            self._soon()
+            return
         elif kind == RESULT:
             self._on_result(peer, message)
         else:
@@ -362,6 +386,8 @@ class Replica:
                     self._apply(items)
                     self._maybe_compact()
                 if self._dispatch():
+                    self._again = True
+                if self._propose_forwarded():
                     self._again = True
                 if not self._again:
                     break
@@ -488,15 +514,28 @@ class Replica:
             log.warn("undecodable write forwarded by {peer}: {error}",
                      peer=peer, error=e)
             return
-        if op.request in self._remote:
+        if op.request in self._remote or any(
+                r == op.request for _, r, _ in self._forwarded):
             return                      # a duplicate: already proposed
+        self._forwarded.append((peer, op.request, message["op"]))
+
+    def _propose_forwarded(self):
+        """Propose the writes followers forwarded, in one append; True if
+        the core was called."""
+        if not self._forwarded:
+            return False
+        batch, self._forwarded = self._forwarded, []
         try:
-            term, index = self.raft_node.propose(self.now(), message["op"])
+            placed = self.raft_node.propose_many(
+                self.now(), [data for _, _, data in batch])
         except (raft.NotLeader, raft.NoQuorum):
-            self._reject(peer, op.request, errno.EACCES, NO_QUORUM_MESSAGE)
-            return
-        self._proposed[index] = _Proposal(term, op.request, peer)
-        self._remote[op.request] = index
+            for peer, request, _ in batch:
+                self._reject(peer, request, errno.EACCES, NO_QUORUM_MESSAGE)
+            return False
+        for (peer, request, _), (term, index) in zip(batch, placed):
+            self._proposed[index] = _Proposal(term, request, peer)
+            self._remote[request] = index
+        return True
 
     def _on_result(self, peer, message):
         try:
@@ -545,6 +584,9 @@ class Replica:
         if self._stopped:
             return
         self._stopped = True
+        if self._flush_call is not None and self._flush_call.active():
+            self._flush_call.cancel()
+        self._flush_call = None
         if self._tick_call is not None and self._tick_call.active():
             self._tick_call.cancel()
         self._tick_call = None

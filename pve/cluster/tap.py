@@ -68,6 +68,7 @@ class PmxcfsService(service.MultiService):
         # None: local mode (no cluster, ever); else ClusterNode's options
         self.cluster_options = cluster_options
         self.cluster = None
+        self.ops = None
         self._unsubscribe = []
         if cluster_options is not None:
             cfs.cluster_starter = self.start_cluster
@@ -84,7 +85,14 @@ class PmxcfsService(service.MultiService):
         node.prepare()
         self.cluster = node
         node.setServiceParent(self)
+        self._invalidate_in_thread()
         return True
+
+    def _invalidate_in_thread(self):
+        from pve.cluster.notify import InvalidationThread
+        if self.ops is not None and self.ops.invalidator is None:
+            self.ops.invalidator = InvalidationThread(self.reactor)
+            self.cfs.settled = self.ops.invalidator.settled
 
     def start_cluster(self):
         """ConfigFS's cluster_starter (IPC ``ClusterStart``)."""
@@ -103,10 +111,12 @@ class PmxcfsService(service.MultiService):
         if self.version_file is not None:
             self._unsubscribe.append(
                 treeversion.publish(self.cfs, self.version_file))
-        ops = Operations(self.cfs)
+        ops = self.ops = Operations(self.cfs)
         self.mount = FuseMount(ops, self.mountpoint, workers=self.workers)
         self.mount.start()
         self._unsubscribe.append(self.cfs.subscribe(ops.changed))
+        if self.cluster is not None:
+            self._invalidate_in_thread()
         super().startService()
         # once the reactor runs, when its signal handlers are in place
         self.reactor.callLater(0, self._ready)
@@ -122,6 +132,8 @@ class PmxcfsService(service.MultiService):
         if self.mount is not None:
             self.mount.stop()
             self.mount = None
+        if self.ops is not None and self.ops.invalidator is not None:
+            self.ops.invalidator.stop()
         while self._unsubscribe:
             self._unsubscribe.pop()()
         self.cfs.close()

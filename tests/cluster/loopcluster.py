@@ -139,14 +139,17 @@ class Node:
         with open(self.path(rel), "wb") as f:
             f.write(data)
 
-    def write_credentials(self):
-        """What ``pvecm add`` puts into the joining node's own tree."""
+    def write_credentials(self, node=None):
+        """What ``pvecm add`` puts into the joining node's own tree (and
+        the join API into the cluster's): the CA and *node*'s (default
+        this node's) key and certificate."""
+        node = node or self
         pki = self.cluster.pki
-        node_key, node_cert = pki.node(self.name, self.ip)
-        os.makedirs(self.path("nodes/%s" % self.name), exist_ok=True)
+        node_key, node_cert = pki.node(node.name, node.ip)
+        os.makedirs(self.path("nodes/%s" % node.name), exist_ok=True)
         self.write("pve-root-ca.pem", certs.pem(pki.ca))
-        self.write("nodes/%s/pve-ssl.key" % self.name, node_key)
-        self.write("nodes/%s/pve-ssl.pem" % self.name, node_cert)
+        self.write("nodes/%s/pve-ssl.key" % node.name, node_key)
+        self.write("nodes/%s/pve-ssl.pem" % node.name, node_cert)
 
     def write_local_conf(self, text):
         os.makedirs(os.path.dirname(self.paths.corosync_conf), exist_ok=True)
@@ -216,6 +219,8 @@ class LoopCluster:
         """``pvecm add``: *name* joins through the node *via*."""
         node = self.node(name).start()
         node.write_credentials()
+        # the join API writes them into the cluster's tree too
+        self.node(via).write_credentials(node=node)
         conf = corosync_edit.add_node(self.conf, name,
                                       links={0: node.ip})
         _, text = corosync.prepare_write(conf)

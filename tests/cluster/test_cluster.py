@@ -1,11 +1,12 @@
 """Real pmxcfs processes replicating /etc/pve on loopback."""
 
 import errno
+import os
 
 from twisted.internet import defer
 from twisted.trial import unittest
 
-from tests.cluster.loopcluster import LoopCluster
+from tests.cluster.loopcluster import LoopCluster, wait_for
 from tests.polling import poll
 
 
@@ -36,3 +37,118 @@ def _exists(node, rel):
         if e.errno != errno.ENOENT:
             raise
         return False
+
+
+def _leader(nodes):
+    """The name of the leader the nodes' cluster logs agree on last."""
+    for node in nodes:
+        log = node.read(".clusterlog").decode()
+        for line in log.splitlines():
+            if "leader is" in line:
+                return line.split("leader is ", 1)[1].split(" ")[0]
+    return None
+
+
+class ThreeNodeTests(unittest.TestCase):
+    timeout = 240
+
+    @defer.inlineCallbacks
+    def three(self):
+        cluster = LoopCluster(self)
+        yield cluster.create("alpha")
+        yield cluster.join("beta", via="alpha")
+        yield cluster.join("gamma", via="alpha")
+        return cluster
+
+    @defer.inlineCallbacks
+    def test_leader_killed_writes_go_on_and_minority_is_read_only(self):
+        cluster = yield self.three()
+        alpha, beta, gamma = (cluster.node(n)
+                              for n in ("alpha", "beta", "gamma"))
+        gamma.write("a.cfg", b"one\n")
+        yield poll(lambda: _exists(alpha, "a.cfg") and _exists(beta, "a.cfg"),
+                   "a.cfg everywhere")
+        # alpha created the cluster and leads; kill it
+        alpha.stop()
+        yield wait_for(beta, lambda: _writes(beta, "b.cfg", b"two\n"),
+                       "a write after the leader died")
+        yield poll(lambda: _exists(gamma, "b.cfg"), "b.cfg on gamma")
+        # gamma alone: no quorum, reads go on, writes are refused
+        beta.stop()
+        yield wait_for(gamma, lambda: not gamma.quorate(), "gamma loses quorum")
+        with self.assertRaises(OSError) as caught:
+            gamma.write("c.cfg", b"three\n")
+        self.assertEqual(caught.exception.errno, errno.EACCES)
+        self.assertEqual(gamma.read("b.cfg"), b"two\n")
+        self.assertFalse(_exists(gamma, "c.cfg"))
+        # everyone back: the files are there, writes work again
+        for node in (alpha, beta):
+            node.start()
+        yield wait_for(gamma, gamma.quorate, "quorum again")
+        yield wait_for(alpha, lambda: _writes(alpha, "d.cfg", b"four\n"),
+                       "a write after the restart")
+        for node in (alpha, beta, gamma):
+            yield poll(lambda: _exists(node, "d.cfg"), "d.cfg on all")
+            self.assertEqual(node.read("a.cfg"), b"one\n")
+            self.assertEqual(node.read("b.cfg"), b"two\n")
+
+    @defer.inlineCallbacks
+    def test_restart_all_keeps_everything(self):
+        cluster = yield self.three()
+        nodes = [cluster.node(n) for n in ("alpha", "beta", "gamma")]
+        for i, node in enumerate(nodes):
+            node.write("f%d.cfg" % i, b"x" * (i + 1))
+        for node in nodes:
+            yield poll(lambda: all(_exists(node, "f%d.cfg" % i)
+                                   for i in range(3)), "all files")
+        for node in nodes:
+            node.stop()
+        for node in nodes:
+            node.start()
+        for node in nodes:
+            yield wait_for(node, node.quorate, "quorum after restart")
+            for i in range(3):
+                self.assertEqual(node.read("f%d.cfg" % i), b"x" * (i + 1))
+
+    @defer.inlineCallbacks
+    def test_fourth_node_receives_a_large_tree(self):
+        cluster = yield self.three()
+        alpha = cluster.node("alpha")
+        client = yield alpha.connect()
+        yield client.mkdir("many")
+        limit = defer.DeferredSemaphore(64)
+        writes = []
+        for d in range(10):
+            yield client.mkdir("many/%d" % d)
+            for f in range(1000):
+                writes.append(limit.run(client.write, "many/%d/%d.cfg" % (d, f),
+                                        b"file %d %d\n" % (d, f)))
+        yield defer.gatherResults(writes, consumeErrors=True)
+        delta = yield cluster.join("delta", via="beta")
+        wanted = sorted("%d.cfg" % f for f in range(1000))
+
+        def complete():
+            return all(_listdir(delta, "many/%d" % d) == wanted
+                       for d in range(10))
+        yield wait_for(delta, complete, "the whole tree on delta")
+        self.assertEqual(delta.read("many/7/123.cfg"), b"file 7 123\n")
+        yield poll(lambda: _writes(delta, "from-delta.cfg", b"hi\n"),
+                   "a write from the new node")
+        yield poll(lambda: _exists(alpha, "from-delta.cfg"), "seen on alpha")
+
+
+def _writes(node, rel, data):
+    try:
+        node.write(rel, data)
+        return True
+    except OSError as e:
+        if e.errno != errno.EACCES:
+            raise
+        return False
+
+
+def _listdir(node, rel):
+    try:
+        return sorted(os.listdir(node.path(rel)))
+    except FileNotFoundError:
+        return None
