@@ -5,7 +5,9 @@ request is authenticated (a failure is a 401 after :data:`AUTH_DELAY`
 seconds, its message in the reason phrase, and is logged with the client's
 address), its parameters read from the query and a form or JSON body (at
 most :data:`MAX_POST` bytes), permissions checked, then the call runs here
-or, when the endpoint is ``protected``, in pvedaemon over AMP.
+or, when the endpoint is ``protected``, in pvedaemon over AMP, or, when
+it runs on another node (``proxyto``), in that node's pveproxy
+(:mod:`pve.proxy.forward`).
 """
 
 import gzip
@@ -24,7 +26,7 @@ from pve.api import apidata, formatters, rest
 from pve.api import auth as authmod
 from pve.api.schema import APIError
 from pve.daemon import commands
-from pve.proxy import accesslog, config, upload
+from pve.proxy import accesslog, config, forward, upload
 from pve.debuglog import Logger
 from pve.deferreds import settled
 
@@ -329,13 +331,15 @@ class ProxyResource(resource.Resource):
     """Every path of pveproxy.
 
     *daemon* is a :class:`DaemonClient` (None: protected calls fail);
-    *clock* times the :data:`AUTH_DELAY` (*auth_delay*) of failed logins.
+    *clock* times the :data:`AUTH_DELAY` (*auth_delay*) of failed logins;
+    calls for other nodes go to their pveproxy on *forward_port*.
     """
 
     isLeaf = True
 
     def __init__(self, registry, cfs, reactor, paths, nodename, daemon=None,
-                 clock=None, auth_delay=AUTH_DELAY, settings=None):
+                 clock=None, auth_delay=AUTH_DELAY, settings=None,
+                 forward_port=forward.PORT):
         super().__init__()
         settings = settings or {}
         self.compression = settings.get("COMPRESSION", True)
@@ -354,8 +358,13 @@ class ProxyResource(resource.Resource):
         if daemon is not None:
             checker = daemon.verify_token
         self.authenticator = authmod.Authenticator(cfs, self.clock, checker)
+        self.forwarder = forward.Forwarder(reactor, cfs, port=forward_port)
         self._apidata = None
         self._creds = {}
+
+    def close(self):
+        """Close the connections to other nodes; fires once they are."""
+        return self.forwarder.close()
 
     def start_upload(self, request, length):
         """An :class:`~pve.proxy.upload.Upload` for a request whose
@@ -515,15 +524,17 @@ class ProxyResource(resource.Resource):
         if request.upload is not None:
             request.upload.calling = True
         try:
-            result = yield settled(self._call(env, caller, method, rel_uri,
-                                              params, creds, ip))
+            result = yield settled(self._call(request, env, caller, method,
+                                              rel_uri, params, creds, ip))
         finally:
             if request.upload is not None:
                 # a worker task took the file over, or it goes
                 request.upload.calling = False
-                request.upload.kept = (result is not None
-                                       and result.status == 200)
+                request.upload.kept = (getattr(result, "status", None)
+                                       == 200)
                 request.upload.discard()
+        if isinstance(result, formatters.Response):
+            return result  # another node's answer, as it gave it
         if result.status == 401:
             yield task.deferLater(self.clock, self.auth_delay, lambda: None)
         children = ()
@@ -534,23 +545,25 @@ class ProxyResource(resource.Resource):
             errors=result.errors, total=result.total, changes=result.changes,
             endpoint=result.endpoint, path=path, children=children)
 
-    def _call(self, env, caller, method, rel_uri, params, creds, ip):
+    def _call(self, request, env, caller, method, rel_uri, params, creds,
+              ip):
         """A Deferred firing with the call's :class:`~pve.api.rest.Result`:
-        run here, in pvedaemon, or refused (no generator: it has fired on
-        return when the call answered here at once)."""
+        run here, in pvedaemon, or refused; or with the
+        :class:`~pve.api.formatters.Response` of another node (no
+        generator: it has fired on return when the call answered here at
+        once)."""
         d = rest.handle(self.registry, env, caller, method, rel_uri, params,
                         privileged=False)
-        return d.addCallback(self._forward, method, rel_uri, params, creds,
-                             ip)
+        return d.addCallback(self._forward, request, method, rel_uri, params,
+                             creds, ip)
 
-    def _forward(self, result, method, rel_uri, params, creds, ip):
+    def _forward(self, result, request, method, rel_uri, params, creds, ip):
         if result.forward is None:
             return result
         endpoint = result.endpoint
         if result.forward != "daemon":
-            return rest.Result.from_error(APIError(
-                "proxying to node '%s' is not implemented\n"
-                % result.forward, 501), endpoint)
+            return self._to_node(request, result.forward, method, params,
+                                 creds, ip, endpoint)
         if self.daemon is None:
             return rest.Result.from_error(
                 APIError("pvedaemon not configured\n", 500), endpoint)
@@ -560,6 +573,30 @@ class ProxyResource(resource.Resource):
             return result
         return self.daemon.call(method, rel_uri, params, creds,
                                 ip).addCallback(answered)
+
+    @defer.inlineCallbacks
+    def _to_node(self, request, node, method, params, creds, ip, endpoint):
+        """*node*'s answer, as Proxmox's ``proxy_request``; refused for
+        uploads, unknown nodes and a call that was forwarded already."""
+        if request.upload is not None:
+            return rest.Result.from_error(APIError(
+                "unable to proxy file uploads\n", 500), endpoint)
+        try:
+            address = yield self.forwarder.address(node)
+        except forward.NodeLookupError as e:
+            return rest.Result.from_error(APIError("%s\n" % (e,), 500),
+                                          endpoint)
+        if request.getHeader(forward.DISABLE_HEADER):
+            return _error(500, "proxy loop detected")
+        if not request.uri.startswith(b"/"):
+            return _error(400, "invalid proxy uri")
+        ctype, body = forward.encode_body(method, params,
+                                          _header(request, b"content-type"))
+        headers = forward.outgoing_headers(creds, ip,
+                                           request.getHeader(b"host"), ctype)
+        response = yield self.forwarder.forward(node, address, method,
+                                                request.uri, headers, body)
+        return response
 
     def _upload_params(self, request):
         """The query's parameters and the upload's fields; the file stays
