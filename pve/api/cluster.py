@@ -79,32 +79,33 @@ def _read_text(env, path):
 @routes("/cluster/status")
 @defer.inlineCallbacks
 def get_status(env, params):
-    members = yield env.cfs.members()
-    corosync = yield _read_text(env, "corosync.conf")
+    # pmxcfs's member list, as Proxmox reads it (the cluster's name,
+    # version and quorum, then every node of the nodelist)
+    raw = yield env.cfs.read(".members")
+    info = json.loads(raw.decode("utf-8", "replace"))
+    cluster = info.get("cluster")
     result = []
-    if corosync is not None:
-        name, version = corosync_totem(corosync)
-        online = sum(1 for m in members.values() if m.get("online"))
-        result.append({"type": "cluster", "id": "cluster", "name": name,
-                       "version": version, "nodes": len(members),
-                       "quorate": 1 if online * 2 > len(members) else 0})
-        for node in sorted(members):
-            d = members[node]
-            entry = {"type": "node", "id": "node/" + node, "name": node,
-                     "local": 1 if node == env.nodename else 0,
-                     "nodeid": d.get("id"), "online": 1 if d.get("online") else 0,
-                     "level": ""}
-            if d.get("ip"):
-                entry["ip"] = d["ip"]
-            result.append(entry)
-        return result
-    node = env.nodename
-    entry = {"type": "node", "id": "node/" + node, "name": node, "online": 1,
-             "local": 1, "nodeid": 0, "pmxcfs": 1, "level": ""}
-    ip = (members.get(node) or {}).get("ip")
-    if ip:
-        entry["ip"] = ip
-    return [entry]
+    if cluster is not None:
+        result.append({"type": "cluster", "id": "cluster",
+                       "name": cluster.get("name"),
+                       "version": cluster.get("version"),
+                       "nodes": cluster.get("nodes"),
+                       "quorate": 1 if cluster.get("quorate") else 0})
+        nodelist = info.get("nodelist") or {}
+    else:
+        nodelist = {env.nodename: {"id": 0, "online": 1}}
+    for node in sorted(nodelist):
+        item = nodelist[node]
+        entry = {"type": "node", "id": "node/" + node, "name": node,
+                 "local": 1 if node == env.nodename else 0,
+                 "nodeid": item.get("id", 0),
+                 "online": 1 if item.get("online") else 0, "level": ""}
+        if cluster is None:
+            entry["pmxcfs"] = 1
+        if item.get("ip"):
+            entry["ip"] = item["ip"]
+        result.append(entry)
+    return result
 
 
 @routes("/cluster/resources")

@@ -371,6 +371,8 @@ class ClusterNode(service.MultiService):
         info = self.info()
         if info != seen["info"]:
             seen["info"] = info
+            with self.cfs.lock:
+                self.cfs.status.clinfo_version += 1
             self.cfs.plugs_changed([".members"])
 
     def _nodeid(self, name):

@@ -64,8 +64,10 @@ def publish(cfs, path):
     """Publish the version of *cfs* (a :class:`~pve.cluster.cfs.ConfigFS`)
     at *path* after each change; returns the function that stops it."""
     publisher = Publisher(path, cfs.version(), cfs.status.clinfo_version)
-    unsubscribe = cfs.subscribe(
-        lambda paths, version, origin: publisher.publish(version))
+    def changed(paths, version, origin):
+        publisher.publish(version)
+        publisher.publish_members(cfs.status.clinfo_version)
+    unsubscribe = cfs.subscribe(changed)
 
     def stop():
         unsubscribe()
