@@ -19,8 +19,9 @@ class PmxcfsProcess:
     """Start, signal and wait for one pmxcfs daemon.  Waiting reads the
     daemon's own log from its stdout pipe: no sleeps."""
 
-    def __init__(self, root, node="n1", extra=(), local=True):
+    def __init__(self, root, node="n1", extra=(), local=True, prefix=()):
         self.root = root
+        self.prefix = list(prefix)   # e.g. nsenter into a network namespace
         self.node = node
         self.extra = (["--local"] if local else []) + list(extra)
         self.proc = None
@@ -32,8 +33,8 @@ class PmxcfsProcess:
                    PYTHONPATH=REPO + os.pathsep + os.environ.get(
                        "PYTHONPATH", ""))
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", TWISTD, "-n", "--pidfile=", "pmxcfs"]
-            + self.extra,
+            self.prefix + [sys.executable, "-c", TWISTD, "-n", "--pidfile=",
+                           "pmxcfs"] + self.extra,
             env=env, cwd=self.root, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT)
         self.wait_for_line("pmxcfs ready", timeout)

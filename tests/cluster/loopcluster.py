@@ -81,7 +81,9 @@ class Node:
     def __init__(self, cluster, name, number):
         self.cluster = cluster
         self.name = name
-        self.ip = "127.0.0.%d" % number
+        self.number = number
+        net = cluster.net
+        self.ip = net.ip(number) if net else "127.0.0.%d" % number
         self.root = tempfile.mkdtemp(prefix="pve-cl-%s-" % name)
         os.chmod(self.root, 0o755)
         self.paths = Paths(self.root)
@@ -96,10 +98,13 @@ class Node:
         return os.path.join(self.mount, rel)
 
     def start(self):
-        self.process = PmxcfsProcess(self.root, self.name, local=False, extra=[
-            "--cluster-port", str(self.cluster.port),
-            "--cluster-listen", "ssl:%d:interface=%s" % (self.cluster.port,
-                                                         self.ip)])
+        net = self.cluster.net
+        self.process = PmxcfsProcess(
+            self.root, self.name, local=False,
+            prefix=net.argv(self.number, []) if net else (), extra=[
+                "--cluster-port", str(self.cluster.port),
+                "--cluster-listen", "ssl:%d:interface=%s" % (
+                    self.cluster.port, self.ip)])
         self.process.start()
         return self
 
@@ -179,12 +184,19 @@ def wait_for(node, condition, what, attempts=150):
 class LoopCluster:
     """Nodes ``names`` (created lazily by :meth:`add`)."""
 
-    def __init__(self, testcase, names=("alpha", "beta", "gamma", "delta")):
+    def __init__(self, testcase, names=("alpha", "beta", "gamma", "delta"),
+                 net=None):
+        """*net*: a tests.netns.Network with a namespace per name (node
+        n in namespace n), else all on loopback."""
         self.pki = _Pki.get()
         self.nodes = {}
         self.names = list(names)
-        self.port = free_port(["127.0.0.%d" % (i + 1)
-                               for i in range(len(names))])
+        self.net = net
+        if net is not None:
+            self.port = 5404
+        else:
+            self.port = free_port(["127.0.0.%d" % (i + 1)
+                                   for i in range(len(names))])
         self.conf = None
         testcase.addCleanup(self.cleanup)
 

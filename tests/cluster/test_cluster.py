@@ -152,3 +152,44 @@ def _listdir(node, rel):
         return sorted(os.listdir(node.path(rel)))
     except FileNotFoundError:
         return None
+
+
+class NamespaceTests(unittest.TestCase):
+    """Three nodes, each in its own network namespace on a bridge."""
+
+    timeout = 240
+
+    @defer.inlineCallbacks
+    def test_cut_node_turns_read_only_then_catches_up(self):
+        from tests import netns
+        net = netns.Network(3)
+        self.addCleanup(net.close)
+        cluster = LoopCluster(self, names=("alpha", "beta", "gamma"), net=net)
+        alpha = yield cluster.create("alpha")
+        beta = yield cluster.join("beta", via="alpha")
+        gamma = yield cluster.join("gamma", via="alpha")
+        # a write on any node shows on every node within a second
+        for i, writer in enumerate((alpha, beta, gamma)):
+            writer.write("w%d.cfg" % i, b"from %s\n" % writer.name.encode())
+            for node in (alpha, beta, gamma):
+                yield poll(lambda: _exists(node, "w%d.cfg" % i),
+                           "w%d.cfg on %s" % (i, node.name), attempts=20,
+                           interval=0.05)
+        net.cut(3)
+        yield wait_for(gamma, lambda: not gamma.quorate(),
+                       "gamma read-only once cut off")
+        with self.assertRaises(OSError) as caught:
+            gamma.write("cut.cfg", b"no\n")
+        self.assertEqual(caught.exception.errno, errno.EACCES)
+        self.assertEqual(gamma.read("w0.cfg"), b"from alpha\n")
+        # the majority goes on
+        alpha.write("while-cut.cfg", b"yes\n")
+        self.assertEqual(beta.read("while-cut.cfg"), b"yes\n")
+        net.heal(3)
+        yield wait_for(gamma, lambda: _exists(gamma, "while-cut.cfg"),
+                       "gamma catches up")
+        self.assertEqual(gamma.read("while-cut.cfg"), b"yes\n")
+        self.assertFalse(_exists(alpha, "cut.cfg"))
+        yield wait_for(gamma, lambda: _writes(gamma, "healed.cfg", b"ok\n"),
+                       "gamma writes again")
+        yield poll(lambda: _exists(alpha, "healed.cfg"), "healed.cfg on alpha")
