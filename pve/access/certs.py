@@ -8,7 +8,9 @@ As Proxmox's ``PVE::Cluster::Setup::gen_pve_node_files``: an RSA 4096 CA
 ``authkey.pub``) and the CSRF secret ``pve-www.key`` (an RSA 2048 key).
 Certificates start a day early, as Proxmox's ``faketime yesterday``.
 :func:`plan` and the builders are pure; :func:`update_node_files` reads
-and writes through an :class:`~pve.cluster.client.ICfsClient`.
+and writes through an :class:`~pve.cluster.client.ICfsClient`, as does
+:func:`issue_node_files`, which makes another node's key and certificate
+(for a node joining the cluster).
 """
 
 import datetime
@@ -251,6 +253,12 @@ def _mkdirs(client, paths):
                 raise
 
 
+def make_node_dirs(client, node):
+    """The directories of *node* (and ``priv``, ``nodes``) where missing,
+    as Proxmox's ``gen_local_dirs``."""
+    return _mkdirs(client, node_dirs(node))
+
+
 @defer.inlineCallbacks
 def _gen_authkey(client, keygen):
     """As Proxmox's ``gen_auth_key``, under the cfs lock ``authkey``."""
@@ -317,3 +325,24 @@ def _node_cert(client, node, ips, now, fqdn, put):
                           fqdn)
     yield put(CA_SERIAL, srl)
     yield put(node_cert_path(node), pem(cert))
+
+
+@defer.inlineCallbacks
+def issue_node_files(client, node, ips, now, keygen=new_rsa_key, fqdn=None):
+    """For another node (one joining the cluster): its directories, a new
+    key and a certificate of the cluster CA naming it and *ips*, written
+    to its ``pve-ssl.key`` and ``pve-ssl.pem``; fires with ``(key PEM,
+    certificate PEM, CA certificate PEM)``.  The CA must exist."""
+    ca_pem = yield client.read(CA_CERT)
+    yield client.stat(CA_KEY)
+    yield make_node_dirs(client, node)
+    key_pem = private_pem(keygen(NODE_BITS))
+    yield client.write(node_key_path(node), key_pem)
+    written = {}
+
+    def put(path, data):
+        written[path] = data
+        return client.write(path, data)
+
+    yield _node_cert(client, node, ips, now, fqdn, put)
+    return key_pem, written[node_cert_path(node)], ca_pem

@@ -13,9 +13,11 @@ to this node's address: what pmxcfs knows of it, else its hostname
 resolved) through pmxcfs with ``config_version`` 1, copies it to the
 node's ``/etc/corosync/corosync.conf`` (pmxcfs's sync rule) and creates
 the cluster key ``/etc/corosync/authkey`` (256 random bytes, mode 0400)
-when missing, printing corosync-keygen's lines.  Not done here: the ssh
-setup, node files, and restarting corosync and pve-cluster (there is no
-corosync; pmxcfs does not replicate yet).
+when missing, printing corosync-keygen's lines; then tells pmxcfs to
+enter the cluster (where Proxmox restarts corosync and pve-cluster; a
+``pmxcfs --local`` says it cannot, and the task notes it).  Not done
+here: the ssh setup and the node files (pvedaemon makes those when it
+starts).  Joining: :mod:`pve.api.cluster_join`.
 """
 
 import copy
@@ -28,32 +30,33 @@ from pve import flock
 from pve.api.cluster import routes
 from pve.api.formats import parse_property_string
 from pve.api.schema import APIError, ParamError
-from pve.cluster import corosync, corosync_edit, nodeaddr
+from pve.cluster import corosync, corosync_edit, join, nodeaddr
 from pve.daemon import workers
 
 CLUSTER_CONF = "/etc/pve/corosync.conf"
 AUTHKEY = "/etc/corosync/authkey"
 AUTHKEY_BYTES = 256          # corosync-keygen: 2048 bits
-LOCK = "var/lock/pvecm.lock"  # Proxmox's $local_cluster_lock
-LOCK_TIMEOUT = 10
+LOCK = join.LOCAL_LOCK        # Proxmox's $local_cluster_lock
+LOCK_TIMEOUT = join.LOCAL_LOCK_TIMEOUT
 TOKEN_COEFFICIENT = 125
 
 CREATE = ("/cluster/config", "POST")
 
 
-def _unfold_links(decls):
+def unfold_links(decls, key):
     """``link[n]`` of apidata as ``link0`` .. ``link7``
-    (``add_corosync_link_properties``)."""
-    decl = copy.deepcopy(decls[CREATE])
+    (``add_corosync_link_properties``) in the declaration *key*; returns
+    the link format."""
+    decl = copy.deepcopy(decls[key])
     props = decl["parameters"]["properties"]
     link = props.pop("link[n]")
     for number in range(corosync.MAX_LINK_INDEX + 1):
         props["link%d" % number] = link
-    decls[CREATE] = decl
+    decls[key] = decl
     return link["format"]
 
 
-LINK_FORMAT = _unfold_links(routes.decls)
+LINK_FORMAT = unfold_links(routes.decls, CREATE)
 
 routes.index("/cluster/config", key="name", order=(
     "nodes", "totem", "join", "qdevice", "apiversion"))
@@ -198,7 +201,8 @@ def write_authkey(path, out):
 @defer.inlineCallbacks
 def create_cluster(client, paths, conf, out):
     """The ``clustercreate`` work, under the local pvecm lock: the key,
-    the cluster's corosync.conf (version 1), the node's own copy."""
+    the cluster's corosync.conf (version 1), the node's own copy; then
+    pmxcfs enters the cluster (Proxmox restarts corosync and pmxcfs)."""
     if not os.path.isfile(paths.corosync_authkey):
         write_authkey(paths.corosync_authkey, out)
     try:
@@ -215,11 +219,13 @@ def create_cluster(client, paths, conf, out):
     yield client.write("corosync.conf.new", data)
     yield client.rename("corosync.conf.new", "corosync.conf")
     corosync.sync_local_conf(paths, data)
+    yield join.start_cluster(client, out)
 
 
-def task_main(upid, conf):
-    """The ``clustercreate`` worker (its own process and reactor)."""
-    import sys
+def run_locked_task(work):
+    """Run ``work(reactor, client, paths)`` (a Deferred) in a worker's own
+    process and reactor, under the local pvecm lock, with a pmxcfs
+    client; raise what it failed with."""
     from twisted.internet import reactor
     from twisted.python.failure import Failure
     from pve import paths as pvepaths
@@ -234,7 +240,7 @@ def task_main(upid, conf):
         try:
             client = yield IPCClient.connect(reactor, default_description(paths))
             try:
-                yield create_cluster(client, paths, conf, sys.stdout)
+                yield work(reactor, client, paths)
             finally:
                 client.close()
         finally:
@@ -250,3 +256,13 @@ def task_main(upid, conf):
         raise RuntimeError("received interrupt")
     if isinstance(result[0], Failure):
         result[0].raiseException()
+
+
+def task_main(upid, conf):
+    """The ``clustercreate`` worker."""
+    import sys
+    run_locked_task(lambda reactor, client, paths: create_cluster(
+        client, paths, conf, sys.stdout))
+
+
+from pve.api import cluster_join  # noqa: E402,F401  (registers the join calls)

@@ -395,4 +395,257 @@ DECLS = {
      'allowtoken': 1,
      'parameters': {'additionalProperties': 0, 'properties': {}},
      'returns': {'type': 'object'}},
+    ('/cluster/config/nodes/{node}', 'POST'): {'name': 'addnode',
+     'description': 'Adds a node to the cluster configuration. This call is for internal use.',
+     'protected': 1,
+     'allowtoken': 1,
+     'parameters': {'additionalProperties': 0,
+                    'properties': {'apiversion': {'description': 'The JOIN_API_VERSION of the new '
+                                                                 'node.',
+                                                  'optional': 1,
+                                                  'type': 'integer'},
+                                   'force': {'description': 'Do not throw error if node already '
+                                                            'exists.',
+                                             'optional': 1,
+                                             'type': 'boolean'},
+                                   'link[n]': {'description': 'Address and priority information of '
+                                                              'a single corosync link. (up to 8 '
+                                                              'links supported; link0..link7)',
+                                               'format': {'address': {'default_key': 1,
+                                                                      'description': 'Hostname (or '
+                                                                                     'IP) of this '
+                                                                                     'corosync '
+                                                                                     'link '
+                                                                                     'address.',
+                                                                      'format': 'address',
+                                                                      'format_description': 'IP',
+                                                                      'type': 'string'},
+                                                          'priority': {'default': 0,
+                                                                       'description': 'The '
+                                                                                      'priority '
+                                                                                      'for the '
+                                                                                      'link when '
+                                                                                      'knet is '
+                                                                                      'used in '
+                                                                                      "'passive' "
+                                                                                      'mode '
+                                                                                      '(default). '
+                                                                                      'Lower value '
+                                                                                      'means '
+                                                                                      'higher '
+                                                                                      'priority. '
+                                                                                      'Only valid '
+                                                                                      'for cluster '
+                                                                                      'create, '
+                                                                                      'ignored on '
+                                                                                      'node add.',
+                                                                       'maximum': 255,
+                                                                       'minimum': 0,
+                                                                       'optional': 1,
+                                                                       'type': 'integer'}},
+                                               'optional': 1,
+                                               'type': 'string'},
+                                   'new_node_ip': {'description': 'IP Address of node to add. Used '
+                                                                  'as fallback if no links are '
+                                                                  'given.',
+                                                   'format': 'ip',
+                                                   'optional': 1,
+                                                   'type': 'string'},
+                                   'node': {'description': 'The cluster node name.',
+                                            'format': 'pve-node',
+                                            'type': 'string'},
+                                   'nodeid': {'description': 'Node id for this node.',
+                                              'minimum': 1,
+                                              'optional': 1,
+                                              'type': 'integer'},
+                                   'votes': {'description': 'Number of votes for this node',
+                                             'minimum': 0,
+                                             'optional': 1,
+                                             'type': 'integer'}}},
+     'returns': {'properties': {'corosync_authkey': {'type': 'string'},
+                                'corosync_conf': {'type': 'string'},
+                                'warnings': {'items': {'type': 'string'}, 'type': 'array'}},
+                 'type': 'object'}},
+    ('/cluster/config/join', 'GET'): {'name': 'join_info',
+     'description': 'Get information needed to join this cluster over the connected node.',
+     'permissions': {'check': ['perm', '/', ['Sys.Audit']]},
+     'allowtoken': 1,
+     'parameters': {'additionalProperties': 0,
+                    'properties': {'node': {'default': 'current connected node',
+                                            'description': 'The node for which the joinee gets the '
+                                                           'nodeinfo. ',
+                                            'format': 'pve-node',
+                                            'optional': 1,
+                                            'type': 'string'}}},
+     'returns': {'additionalProperties': 0,
+                 'properties': {'config_digest': {'type': 'string'},
+                                'nodelist': {'items': {'additionalProperties': 1,
+                                                       'properties': {'name': {'description': 'The '
+                                                                                              'cluster '
+                                                                                              'node '
+                                                                                              'name.',
+                                                                               'format': 'pve-node',
+                                                                               'type': 'string'},
+                                                                      'nodeid': {'description': 'Node '
+                                                                                                'id '
+                                                                                                'for '
+                                                                                                'this '
+                                                                                                'node.',
+                                                                                 'minimum': 1,
+                                                                                 'optional': 1,
+                                                                                 'type': 'integer'},
+                                                                      'pve_addr': {'format': 'ip',
+                                                                                   'type': 'string'},
+                                                                      'pve_fp': {'description': 'Certificate '
+                                                                                                'SHA '
+                                                                                                '256 '
+                                                                                                'fingerprint.',
+                                                                                 'pattern': '([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}',
+                                                                                 'type': 'string'},
+                                                                      'quorum_votes': {'minimum': 0,
+                                                                                       'type': 'integer'},
+                                                                      'ring0_addr': {'description': 'Address '
+                                                                                                    'and '
+                                                                                                    'priority '
+                                                                                                    'information '
+                                                                                                    'of '
+                                                                                                    'a '
+                                                                                                    'single '
+                                                                                                    'corosync '
+                                                                                                    'link. '
+                                                                                                    '(up '
+                                                                                                    'to '
+                                                                                                    '8 '
+                                                                                                    'links '
+                                                                                                    'supported; '
+                                                                                                    'link0..link7)',
+                                                                                     'format': {'address': {'default_key': 1,
+                                                                                                            'description': 'Hostname '
+                                                                                                                           '(or '
+                                                                                                                           'IP) '
+                                                                                                                           'of '
+                                                                                                                           'this '
+                                                                                                                           'corosync '
+                                                                                                                           'link '
+                                                                                                                           'address.',
+                                                                                                            'format': 'address',
+                                                                                                            'format_description': 'IP',
+                                                                                                            'type': 'string'},
+                                                                                                'priority': {'default': 0,
+                                                                                                             'description': 'The '
+                                                                                                                            'priority '
+                                                                                                                            'for '
+                                                                                                                            'the '
+                                                                                                                            'link '
+                                                                                                                            'when '
+                                                                                                                            'knet '
+                                                                                                                            'is '
+                                                                                                                            'used '
+                                                                                                                            'in '
+                                                                                                                            "'passive' "
+                                                                                                                            'mode '
+                                                                                                                            '(default). '
+                                                                                                                            'Lower '
+                                                                                                                            'value '
+                                                                                                                            'means '
+                                                                                                                            'higher '
+                                                                                                                            'priority. '
+                                                                                                                            'Only '
+                                                                                                                            'valid '
+                                                                                                                            'for '
+                                                                                                                            'cluster '
+                                                                                                                            'create, '
+                                                                                                                            'ignored '
+                                                                                                                            'on '
+                                                                                                                            'node '
+                                                                                                                            'add.',
+                                                                                                             'maximum': 255,
+                                                                                                             'minimum': 0,
+                                                                                                             'optional': 1,
+                                                                                                             'type': 'integer'}},
+                                                                                     'optional': 1,
+                                                                                     'type': 'string'}},
+                                                       'type': 'object'},
+                                             'type': 'array'},
+                                'preferred_node': {'description': 'The cluster node name.',
+                                                   'format': 'pve-node',
+                                                   'type': 'string'},
+                                'totem': {'type': 'object'}},
+                 'type': 'object'}},
+    ('/cluster/config/join', 'POST'): {'name': 'join',
+     'description': ('Joins this node into an existing cluster. If no links are given, default to '
+                     "IP resolved by node's hostname on single link (fallback fails for clusters "
+                     'with multiple links).'),
+     'protected': 1,
+     'allowtoken': 1,
+     'parameters': {'additionalProperties': 0,
+                    'properties': {'fingerprint': {'description': 'Certificate SHA 256 '
+                                                                  'fingerprint.',
+                                                   'pattern': '([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}',
+                                                   'type': 'string'},
+                                   'force': {'description': 'Do not throw error if node already '
+                                                            'exists.',
+                                             'optional': 1,
+                                             'type': 'boolean'},
+                                   'hostname': {'description': 'Hostname (or IP) of an existing '
+                                                               'cluster member.',
+                                                'type': 'string'},
+                                   'link[n]': {'description': 'Address and priority information of '
+                                                              'a single corosync link. (up to 8 '
+                                                              'links supported; link0..link7)',
+                                               'format': {'address': {'default_key': 1,
+                                                                      'description': 'Hostname (or '
+                                                                                     'IP) of this '
+                                                                                     'corosync '
+                                                                                     'link '
+                                                                                     'address.',
+                                                                      'format': 'address',
+                                                                      'format_description': 'IP',
+                                                                      'type': 'string'},
+                                                          'priority': {'default': 0,
+                                                                       'description': 'The '
+                                                                                      'priority '
+                                                                                      'for the '
+                                                                                      'link when '
+                                                                                      'knet is '
+                                                                                      'used in '
+                                                                                      "'passive' "
+                                                                                      'mode '
+                                                                                      '(default). '
+                                                                                      'Lower value '
+                                                                                      'means '
+                                                                                      'higher '
+                                                                                      'priority. '
+                                                                                      'Only valid '
+                                                                                      'for cluster '
+                                                                                      'create, '
+                                                                                      'ignored on '
+                                                                                      'node add.',
+                                                                       'maximum': 255,
+                                                                       'minimum': 0,
+                                                                       'optional': 1,
+                                                                       'type': 'integer'}},
+                                               'optional': 1,
+                                               'type': 'string'},
+                                   'nodeid': {'description': 'Node id for this node.',
+                                              'minimum': 1,
+                                              'optional': 1,
+                                              'type': 'integer'},
+                                   'password': {'description': 'Superuser (root) password of peer '
+                                                               'node.',
+                                                'maxLength': 128,
+                                                'type': 'string'},
+                                   'votes': {'description': 'Number of votes for this node',
+                                             'minimum': 0,
+                                             'optional': 1,
+                                             'type': 'integer'}}},
+     'returns': {'type': 'string'}},
+    ('/cluster/config/apiversion', 'GET'): {'name': 'join_api_version',
+     'description': 'Return the version of the cluster join API available on this node.',
+     'permissions': {'check': ['perm', '/', ['Sys.Audit']]},
+     'allowtoken': 1,
+     'parameters': {'additionalProperties': 0, 'properties': {}},
+     'returns': {'description': 'Cluster Join API version, currently 1',
+                 'minimum': 0,
+                 'type': 'integer'}},
 }

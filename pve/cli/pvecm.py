@@ -2,24 +2,28 @@
 
 So far ``pvecm updatecerts [--force] [--silent]``, ``create`` (the
 ``POST /cluster/config`` API call in-process as root@pam, then its
-``clustercreate`` task's output), ``status`` and ``nodes`` (which, as
-long as pmxcfs does not replicate, find the cluster config or Proxmox's
-"is this node part of a cluster?" error, and then no quorum service);
+``clustercreate`` task's output), ``add`` (joining the cluster of another
+node over its API, :mod:`pve.cluster.join`; no SSH), ``status`` and
+``nodes`` (which find the cluster config or Proxmox's "is this node part
+of a cluster?" error, and then no quorum service);
 each subcommand is a parser plus a function ``(reactor, args) ->
 Deferred(exit code)``, so the others can be added beside it.  Talks to
 pmxcfs over its IPC socket.
 """
 
 import argparse
+import copy
 import errno
-import json
+import os
+import re
 import sys
 
 from twisted.internet import defer, task
 
 from pve import paths as pvepaths
+from pve import flock
 from pve.access import certs
-from pve.cluster import corosync, nodeaddr, pvecm_format
+from pve.cluster import apiclient, corosync, join, nodeaddr, pvecm_format
 from pve.cluster.client import IPCClient, default_description
 
 WAIT_TIMEOUT = 80        # seconds, as Proxmox's run_fork_with_timeout
@@ -74,6 +78,26 @@ def parser():
                    help="Coefficient used to determine Corosync's token "
                    "timeout.")
     c.set_defaults(run=create)
+    a = sub.add_parser("add", help="Adds the current node to an existing "
+                       "cluster.")
+    a.add_argument("hostname", help="Hostname (or IP) of an existing cluster"
+                   " member.")
+    a.add_argument("--fingerprint", metavar="<string>",
+                   help="Certificate SHA 256 fingerprint.")
+    a.add_argument("--force", nargs="?", const="1", metavar="<boolean>",
+                   help="Do not throw error if node already exists.")
+    for number in range(corosync.MAX_LINK_INDEX + 1):
+        a.add_argument("--link%d" % number, metavar="[address=]<IP>",
+                       help="Address and priority information of a single "
+                       "corosync link.")
+    a.add_argument("--nodeid", metavar="<integer>",
+                   help="Node id for this node.")
+    a.add_argument("--use_ssh", nargs="?", const="1", metavar="<boolean>",
+                   help="Always use SSH to join, even if peer may do it over"
+                   " API.")
+    a.add_argument("--votes", metavar="<integer>",
+                   help="Number of votes for this node")
+    a.set_defaults(run=add)
     sub.add_parser("status", help="Displays the local view of the cluster "
                    "status.").set_defaults(run=status)
     sub.add_parser("nodes", help="Displays the local view of the cluster "
@@ -83,13 +107,7 @@ def parser():
 
 # -- helpers ----------------------------------------------------------------
 
-def quorate(members):
-    """Quorum as the ``.members`` plug file shows it (local mode: yes)."""
-    try:
-        cluster = json.loads(members.decode()).get("cluster")
-    except (ValueError, AttributeError):
-        return False
-    return True if cluster is None else bool(cluster.get("quorate"))
+quorate = join.quorate
 
 
 def resolve_ip(name):
@@ -228,6 +246,137 @@ def create(reactor, args):
     return code
 
 
+# -- add -----------------------------------------------------------------------
+
+ADD_USAGE = "pvecm add <hostname> [OPTIONS]\n"
+PASSWORD_PROMPT = "Please enter superuser (root) password for '%s': "
+FINGERPRINT_QUESTION = (
+    "The authenticity of host '%s' can't be established.\n"
+    "X509 SHA256 key fingerprint is %s.\n"
+    "Are you sure you want to continue connecting (yes/no)? ")
+
+
+def add_schema():
+    """``pvecm add``'s parameters: those of ``POST /cluster/config/join``
+    without the password, the fingerprint optional, and ``use_ssh``."""
+    from pve.api.cluster import routes
+    from pve.api.cluster_join import JOIN
+    params = copy.deepcopy(routes.decls[JOIN]["parameters"])
+    props = params["properties"]
+    del props["password"]
+    props["fingerprint"]["optional"] = 1
+    props["use_ssh"] = {"type": "boolean", "optional": 1}
+    return params
+
+
+def add_params(args):
+    params = {"hostname": args.hostname}
+    for name in ["fingerprint", "force", "nodeid", "votes", "use_ssh"] + [
+            "link%d" % n for n in range(corosync.MAX_LINK_INDEX + 1)]:
+        value = getattr(args, name)
+        if value is not None:
+            params[name] = value
+    return params
+
+
+def read_password(prompt, stdin, out):
+    """``PVE::PTY::read_password``: a line of *stdin* when it is not a
+    terminal; on a terminal the *prompt*, then a line read without echo."""
+    if not stdin.isatty():
+        line = stdin.readline()
+        if not line:
+            raise CommandError("EOF while reading password")
+        return line[:-1] if line.endswith("\n") else line
+    import termios
+    fd = stdin.fileno()
+    old = termios.tcgetattr(fd)
+    quiet = termios.tcgetattr(fd)
+    quiet[3] &= ~termios.ECHO
+    out.write(prompt)
+    out.flush()
+    termios.tcsetattr(fd, termios.TCSADRAIN, quiet)
+    try:
+        line = stdin.readline()
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+        out.write("\n")
+        out.flush()
+    return line.rstrip("\r\n")
+
+
+def fingerprint_question(args, host):
+    """``manual_verify_fingerprint``'s question, answered on stdin."""
+    def ask(fingerprint):
+        args.out.write(FINGERPRINT_QUESTION % (host, fingerprint))
+        args.out.flush()
+        answer = args.stdin.readline()
+        return re.match(r"^\s*yes\s*$", answer, re.I) is not None
+    return ask
+
+
+def under(path, directory):
+    path, directory = os.path.realpath(path), os.path.realpath(directory)
+    return path == directory or path.startswith(directory + os.sep)
+
+
+@defer.inlineCallbacks
+def add(reactor, args):
+    """``pvecm add HOST``: join the cluster of *HOST* over its API."""
+    from pve.api.schema import APIError, validate
+    from pve.cli.apicmd import error_text
+    try:
+        params = validate(add_params(args), add_schema())
+    except APIError as e:
+        args.err.write(error_text(e) + ADD_USAGE)
+        return 255
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = "/"
+    if under(cwd, args.paths.etc_pve):
+        raise CommandError("Navigate out of /etc/pve before running 'pvecm "
+                           "add', for example by running 'cd'.")
+    host = params["hostname"]
+    if params.get("use_ssh"):
+        args.err.write("joining over SSH is not supported, using the API\n")
+    password = read_password(PASSWORD_PROMPT % host, args.stdin, args.out)
+    links = {n: params["link%d" % n]
+             for n in range(corosync.MAX_LINK_INDEX + 1)
+             if params.get("link%d" % n)}
+    try:
+        client = yield IPCClient.connect(reactor, args.description)
+    except Exception as e:
+        raise CommandError("unable to connect to pmxcfs - %s" % (e,))
+    try:
+        fd = flock.lock_file(args.paths.join(join.LOCAL_LOCK),
+                             join.LOCAL_LOCK_TIMEOUT)
+    except flock.LockError as e:
+        yield client.close()
+        raise CommandError(str(e))
+    try:
+        local_ip = None
+        if not links:
+            local_ip = yield nodeaddr.node_ip(client, args.nodename,
+                                              args.resolve)
+        yield join.join(
+            reactor, client, args.paths, args.nodename, host, password,
+            args.out, args.err, links=links, force=params.get("force"),
+            nodeid=params.get("nodeid"), votes=params.get("votes"),
+            fingerprint=params.get("fingerprint"),
+            ask=fingerprint_question(args, host), local_ip=local_ip,
+            port=args.api_port, trust_roots=args.trust_roots,
+            connect=lambda: IPCClient.connect(reactor, args.description))
+    except join.JoinError as e:
+        raise CommandError(str(e))
+    except OSError as e:
+        raise CommandError("unable to finish the join - %s" % (
+            e.strerror or e,))
+    finally:
+        flock.unlock(fd)
+        yield client.close()
+    return 0
+
+
 # -- status, nodes -------------------------------------------------------------
 
 #: what corosync-quorumtool says when no quorum service runs; pmxcfs does
@@ -279,8 +428,11 @@ def nodes(reactor, args):
 
 @defer.inlineCallbacks
 def run(reactor, argv, paths=None, nodename=None, out=None, err=None,
-        resolve=resolve_ip, wait_timeout=WAIT_TIMEOUT):
-    """Run the command line *argv*; fires with the exit code."""
+        resolve=resolve_ip, wait_timeout=WAIT_TIMEOUT, stdin=None,
+        api_port=apiclient.PORT, trust_roots=None):
+    """Run the command line *argv*; fires with the exit code.  *api_port*
+    and *trust_roots* (CA certificates trusted instead of the system's)
+    are for ``add``."""
     out = out or sys.stdout
     err = err or sys.stderr
     try:
@@ -295,6 +447,8 @@ def run(reactor, argv, paths=None, nodename=None, out=None, err=None,
     args.resolv_conf = paths.join("etc/resolv.conf")
     args.out, args.err = out, err
     args.resolve, args.wait_timeout = resolve, wait_timeout
+    args.stdin = stdin or sys.stdin
+    args.api_port, args.trust_roots = api_port, trust_roots
     try:
         code = yield args.run(reactor, args)
     except CommandError as e:

@@ -9,7 +9,7 @@ from twisted.trial import unittest
 
 from pve.api import cluster_config
 from pve.api.schema import APIError
-from pve.cluster import corosync, corosync_edit
+from pve.cluster import corosync, corosync_edit, join
 from pve.daemon import tasklog, workers
 from tests.api.endpoints_env import Node
 from tests.cluster.test_client import start_ipc
@@ -60,7 +60,8 @@ class ClusterConfigTests(unittest.TestCase):
     @defer.inlineCallbacks
     def test_index(self):
         index = yield self.call("GET", "/cluster/config")
-        self.assertEqual(index, [{"name": "nodes"}, {"name": "totem"}])
+        self.assertEqual(index, [{"name": "nodes"}, {"name": "totem"},
+                                 {"name": "join"}, {"name": "apiversion"}])
         top = yield self.call("GET", "/cluster")
         self.assertIn({"name": "config"}, top)
 
@@ -83,6 +84,7 @@ class ClusterConfigTests(unittest.TestCase):
             "Gathering 2048 bits for key from /dev/urandom.\n"
             "Writing corosync key to /etc/corosync/authkey.\n"
             "Writing corosync config to /etc/pve/corosync.conf\n"
+            + join.NO_CLUSTER_MODE + "\n"
             "TASK OK\n"))
 
         data = self.node.cfs.read("corosync.conf")
@@ -134,7 +136,8 @@ class ClusterConfigTests(unittest.TestCase):
             "token-coefficient": 0})
         self.assertEqual(self.resolved, [])
         self.assertEqual(self.task_log(upid), (
-            "Writing corosync config to /etc/pve/corosync.conf\nTASK OK\n"))
+            "Writing corosync config to /etc/pve/corosync.conf\n"
+            + join.NO_CLUSTER_MODE + "\nTASK OK\n"))
         conf = corosync.parse(self.node.cfs.read("corosync.conf"))
         self.assertEqual(corosync.nodes(conf), [
             corosync.Node("node1", 5, 2, {0: "10.0.0.1", 1: "10.1.0.1"})])

@@ -12,7 +12,7 @@ from twisted.trial import unittest
 import pve
 from pve.access import certs
 from pve.cli import pvecm
-from pve.cluster import corosync
+from pve.cluster import corosync, join
 from tests.access.test_certs import ALL, NODE_CERT, sans, verify_chain
 from tests.cluster import test_client as base
 
@@ -201,7 +201,8 @@ class CreateTests(unittest.TestCase):
     def test_create_then_status(self):
         result = yield self.pvecm("create", "lab")
         self.assertEqual(result, (
-            0, KEYGEN + "Writing corosync config to /etc/pve/corosync.conf\n",
+            0, KEYGEN + "Writing corosync config to /etc/pve/corosync.conf\n"
+            + join.NO_CLUSTER_MODE + "\n",
             ""))
         self.assertEqual(self.resolved, ["node1"])
         data = self.cfs.read("corosync.conf")
