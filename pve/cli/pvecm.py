@@ -13,7 +13,9 @@ pmxcfs over its IPC socket.
 
 import argparse
 import copy
+import dataclasses
 import errno
+import json
 import os
 import re
 import sys
@@ -23,7 +25,8 @@ from twisted.internet import defer, task
 from pve import paths as pvepaths
 from pve import flock
 from pve.access import certs
-from pve.cluster import apiclient, corosync, join, nodeaddr, pvecm_format
+from pve.cluster import (apiclient, corosync, join, nodeaddr, pvecm_format,
+                         votequorum)
 from pve.cluster.client import IPCClient, default_description
 
 WAIT_TIMEOUT = 80        # seconds, as Proxmox's run_fork_with_timeout
@@ -379,8 +382,8 @@ def add(reactor, args):
 
 # -- status, nodes -------------------------------------------------------------
 
-#: what corosync-quorumtool says when no quorum service runs; pmxcfs does
-#: not replicate yet, so a node with a cluster config is in that state
+#: what corosync-quorumtool says when no quorum service runs: pmxcfs is
+#: not in the cluster of the node's corosync.conf (e.g. started --local)
 NO_QUORUM_SERVICE = "Cannot initialize QUORUM service"
 
 
@@ -410,18 +413,62 @@ def cluster_conf(reactor, args):
 
 
 @defer.inlineCallbacks
-def status(reactor, args):
+def cluster_view(reactor, args):
+    """``(conf, members)``: the cluster's corosync.conf and pmxcfs's member
+    list (``.members``, None when pmxcfs is not in the cluster);
+    CommandError as Proxmox without a cluster."""
     conf = yield cluster_conf(reactor, args)
-    args.out.write(pvecm_format.cluster_information(dict(corosync.totem(conf))))
-    args.err.write(NO_QUORUM_SERVICE + "\n")
-    return 1
+    client = yield IPCClient.connect(reactor, args.description)
+    try:
+        raw = yield client.read(".members")
+    finally:
+        yield client.close()
+    members = json.loads(raw.decode("utf-8", "replace"))
+    if "cluster" not in members:
+        return conf, None
+    return conf, members
+
+
+def quorum_status(conf, members, nodename, now):
+    """A pvecm_format.Status from pmxcfs's member list: votequorum's
+    arithmetic over the nodes online, quorate as the cluster says."""
+    nodelist = members.get("nodelist") or {}
+    online = [item["id"] for item in nodelist.values() if item.get("online")]
+    config = votequorum.QuorumConfig.from_conf(conf)
+    state = votequorum.evaluate(config, online)
+    quorate = bool(members["cluster"].get("quorate"))
+    state = dataclasses.replace(state, quorate=quorate,
+                                waiting_for_all=False)
+    local = (nodelist.get(nodename) or {}).get("id", 0)
+    ring = (min(online) if online else local,
+            members["cluster"].get("version", 0))
+    return pvecm_format.status_from(conf, state, local, ring_id=ring,
+                                    date=now)
+
+
+@defer.inlineCallbacks
+def status(reactor, args):
+    conf, members = yield cluster_view(reactor, args)
+    if members is None:
+        # as corosync-quorumtool with corosync down
+        args.out.write(pvecm_format.cluster_information(
+            dict(corosync.totem(conf))))
+        args.err.write(NO_QUORUM_SERVICE + "\n")
+        return 1
+    st = quorum_status(conf, members, args.nodename, reactor.seconds())
+    args.out.write(pvecm_format.format_status(st))
+    return pvecm_format.status_exit_code(st)
 
 
 @defer.inlineCallbacks
 def nodes(reactor, args):
-    yield cluster_conf(reactor, args)
-    args.err.write(NO_QUORUM_SERVICE + "\n")
-    return 1
+    conf, members = yield cluster_view(reactor, args)
+    if members is None:
+        args.err.write(NO_QUORUM_SERVICE + "\n")
+        return 1
+    st = quorum_status(conf, members, args.nodename, reactor.seconds())
+    args.out.write(pvecm_format.format_nodes(st.members, st.nodeid))
+    return 0
 
 
 # -- running ----------------------------------------------------------------

@@ -4,6 +4,7 @@ under a temporary root."""
 import io
 import os
 import sys
+import time
 
 from cryptography import x509
 from twisted.internet import defer, reactor, task, utils
@@ -12,7 +13,7 @@ from twisted.trial import unittest
 import pve
 from pve.access import certs
 from pve.cli import pvecm
-from pve.cluster import corosync, join
+from pve.cluster import corosync, join, pvecm_format
 from tests.access.test_certs import ALL, NODE_CERT, sans, verify_chain
 from tests.cluster import test_client as base
 
@@ -243,3 +244,51 @@ class CreateTests(unittest.TestCase):
                       result[2])
         self.assertRaises(OSError, self.cfs.read, "corosync.conf")
         self.assertFalse(os.path.exists(self.paths.corosync_authkey))
+
+
+class QuorumStatusTests(unittest.TestCase):
+    """pvecm status and nodes from pmxcfs's member list (pure part)."""
+
+    CONF = corosync.parse(
+        "totem {\n  cluster_name: lab\n  config_version: 4\n  version: 2\n"
+        "  secauth: on\n}\nnodelist {\n"
+        "  node {\n    name: a\n    nodeid: 1\n    quorum_votes: 1\n"
+        "    ring0_addr: 10.0.0.1\n  }\n"
+        "  node {\n    name: b\n    nodeid: 2\n    quorum_votes: 1\n"
+        "    ring0_addr: 10.0.0.2\n  }\n"
+        "  node {\n    name: c\n    nodeid: 3\n    quorum_votes: 1\n"
+        "    ring0_addr: 10.0.0.3\n  }\n}\n"
+        "quorum {\n  provider: corosync_votequorum\n}\n")
+
+    def members(self, online, quorate):
+        return {"nodename": "b", "version": 7,
+                "cluster": {"name": "lab", "version": 4, "nodes": 3,
+                            "quorate": quorate},
+                "nodelist": {n: {"id": i, "online": 1 if n in online else 0,
+                                 "ip": "10.0.0.%d" % i}
+                             for i, n in enumerate("abc", 1)}}
+
+    def test_two_of_three(self):
+        st = pvecm.quorum_status(self.CONF, self.members("ab", 1), "b", 0)
+        text = pvecm_format.format_status(st, localtime=time.gmtime)
+        self.assertIn("Nodes:            2\nNode ID:          0x00000002\n"
+                      "Ring ID:          1.4\nQuorate:          Yes\n", text)
+        self.assertIn("Expected votes:   3\nHighest expected: 3\n"
+                      "Total votes:      2\nQuorum:           2  \n"
+                      "Flags:            Quorate \n", text)
+        self.assertTrue(text.endswith(
+            "0x00000001          1 10.0.0.1\n"
+            "0x00000002          1 10.0.0.2 (local)\n"))
+        self.assertEqual(pvecm_format.status_exit_code(st), 0)
+        self.assertEqual(pvecm_format.format_nodes(st.members, st.nodeid),
+                         "\nMembership information\n----------------------\n"
+                         "    Nodeid      Votes Name\n"
+                         "         1          1 a\n"
+                         "         2          1 b (local)\n")
+
+    def test_alone_not_quorate(self):
+        st = pvecm.quorum_status(self.CONF, self.members("b", 0), "b", 0)
+        text = pvecm_format.format_status(st, localtime=time.gmtime)
+        self.assertIn("Quorate:          No\n", text)
+        self.assertIn("Quorum:           2 Activity blocked\n", text)
+        self.assertEqual(pvecm_format.status_exit_code(st), 2)
