@@ -42,6 +42,7 @@ from pve.cluster import apiclient, corosync, corosync_edit, join
 from pve.daemon import workers
 
 ADDNODE = ("/cluster/config/nodes/{node}", "POST")
+DELNODE = ("/cluster/config/nodes/{node}", "DELETE")
 JOIN = ("/cluster/config/join", "POST")
 CONF_LOCK = "file-corosync_conf"   # cfs_lock_file('corosync.conf')
 CONF_LOCK_TIMEOUT = 10
@@ -238,6 +239,37 @@ def read_authkey(env):
     except OSError as e:
         raise APIError("can't open '%s' - %s\n"
                        % (cluster_config.AUTHKEY, e.strerror))
+
+
+@routes(*DELNODE)
+@defer.inlineCallbacks
+def delnode(env, params):
+    """Proxmox's ``delnode``: the node leaves corosync.conf; pmxcfs's
+    leader then takes its votes away and removes it from the replication
+    (see pve/cluster/clusternode.py), and the links to it close."""
+    if params["node"] == env.nodename:
+        raise APIError("Cannot delete myself from cluster!\n")
+    yield check_quorum(env)
+    yield locked(env, lambda: remove(env, params["node"]))
+    return None
+
+
+@defer.inlineCallbacks
+def remove(env, node):
+    raw = yield read_raw_conf(env)
+    conf = parse_conf(raw)
+    try:
+        conf, section = corosync_edit.remove_node(conf, node, env.nodename)
+    except corosync.CorosyncConfError as e:
+        raise APIError("%s\n" % (e,))
+    name = corosync.node_key(section)
+    yield env.cfs.cluster_log("pvedaemon", "deleting node %s from cluster"
+                              % name, user="root@pam", pri=5)
+    _, text = corosync.prepare_write(conf)
+    data = text.encode()
+    yield env.cfs.write("corosync.conf.new", data)
+    yield env.cfs.rename("corosync.conf.new", "corosync.conf")
+    corosync.sync_local_conf(env.paths, data)
 
 
 @routes(*ADDNODE)

@@ -101,6 +101,10 @@ def parser():
     a.add_argument("--votes", metavar="<integer>",
                    help="Number of votes for this node")
     a.set_defaults(run=add)
+    d = sub.add_parser("delnode", help="Removes a node from the cluster "
+                       "configuration.")
+    d.add_argument("node", help="The cluster node name.")
+    d.set_defaults(run=delnode)
     sub.add_parser("status", help="Displays the local view of the cluster "
                    "status.").set_defaults(run=status)
     sub.add_parser("nodes", help="Displays the local view of the cluster "
@@ -247,6 +251,33 @@ def create(reactor, args):
     finally:
         yield client.close()
     return code
+
+
+@defer.inlineCallbacks
+def delnode(reactor, args):
+    """``pvecm delnode NODE``: ``DELETE /cluster/config/nodes/{node}``
+    in-process as root@pam."""
+    from pve.api.env import Env
+    from pve.api.schema import APIError
+    from pve.api.tree import make_registry
+    from pve.cli.apicmd import error_text
+    try:
+        client = yield IPCClient.connect(reactor, args.description)
+    except Exception as e:
+        raise CommandError("unable to connect to pmxcfs - %s" % (e,))
+    try:
+        env = Env(client, reactor, args.paths, args.nodename,
+                  user="root@pam", cli=True)
+        try:
+            yield make_registry().dispatch(
+                "DELETE", "/cluster/config/nodes/%s" % args.node,
+                {"node": args.node}, env)
+        except APIError as e:
+            args.err.write(error_text(e))
+            return 255
+    finally:
+        yield client.close()
+    return 0
 
 
 # -- add -----------------------------------------------------------------------

@@ -421,5 +421,6 @@ class ClusterNode(service.MultiService):
             self.replica.propose_config(step)
         except (raft.ConfigError, raft.NotLeader, raft.NoQuorum):
             return
-        log.info("[dcdb] notice: membership step {old} -> {new}",
-                 old=node.config, new=step)
+        self._cluster_log("[dcdb] notice: replicating to %s" % ", ".join(
+            "%s (%d vote%s)" % (name, votes, "" if votes == 1 else "s")
+            for name, votes in sorted(step.items())))

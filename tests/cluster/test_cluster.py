@@ -193,3 +193,52 @@ class NamespaceTests(unittest.TestCase):
         yield wait_for(gamma, lambda: _writes(gamma, "healed.cfg", b"ok\n"),
                        "gamma writes again")
         yield poll(lambda: _exists(alpha, "healed.cfg"), "healed.cfg on alpha")
+
+
+class DelnodeTests(unittest.TestCase):
+    timeout = 180
+
+    @defer.inlineCallbacks
+    def test_delnode_leaves_two_that_stay_quorate(self):
+        cluster = LoopCluster(self, names=("alpha", "beta", "gamma"))
+        alpha = yield cluster.create("alpha")
+        beta = yield cluster.join("beta", via="alpha")
+        gamma = yield cluster.join("gamma", via="alpha")
+        gamma.stop()
+        code, out, err = yield _pvecm(alpha, "delnode", "gamma")
+        self.assertEqual((code, err), (0, ""))
+        yield poll(lambda: sorted(alpha.members()["nodelist"]) ==
+                   ["alpha", "beta"], "gamma gone from the member list")
+        # the leader takes gamma's vote, then gamma, out of the replication
+        final = ("[dcdb] notice: replicating to alpha (1 vote), "
+                 "beta (1 vote)")
+        yield poll(lambda: _last_log(alpha, "replicating to") == final,
+                   "gamma out of the replication")
+        alpha.write("after.cfg", b"x\n")
+        yield poll(lambda: _exists(beta, "after.cfg"), "after.cfg on beta")
+        code, out, err = yield _pvecm(alpha, "delnode", "nosuch")
+        self.assertEqual((code, err), (
+            255, "Node/IP: nosuch is not a known host of the cluster.\n"))
+        code, out, err = yield _pvecm(alpha, "delnode", "alpha")
+        self.assertEqual((code, err),
+                         (255, "Cannot delete myself from cluster!\n"))
+
+
+def _last_log(node, fragment):
+    """The newest cluster log message of *node* containing *fragment*."""
+    import json
+    for entry in json.loads(node.read(".clusterlog"))["data"]:
+        if fragment in entry["msg"]:
+            return entry["msg"]
+    return None
+
+
+@defer.inlineCallbacks
+def _pvecm(node, *argv):
+    import io
+    from twisted.internet import reactor
+    from pve.cli import pvecm
+    out, err = io.StringIO(), io.StringIO()
+    code = yield pvecm.run(reactor, list(argv), paths=node.paths,
+                           nodename=node.name, out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
