@@ -101,6 +101,10 @@ def parser():
     a.add_argument("--votes", metavar="<integer>",
                    help="Number of votes for this node")
     a.set_defaults(run=add)
+    e = sub.add_parser("expected", help="Tells corosync a new value of "
+                       "expected votes.")
+    e.add_argument("expected", type=int, help="Expected votes")
+    e.set_defaults(run=expected)
     d = sub.add_parser("delnode", help="Removes a node from the cluster "
                        "configuration.")
     d.add_argument("node", help="The cluster node name.")
@@ -251,6 +255,30 @@ def create(reactor, args):
     finally:
         yield client.close()
     return code
+
+
+@defer.inlineCallbacks
+def expected(reactor, args):
+    """``pvecm expected N``: what ``corosync-quorumtool -e N`` does, here
+    in pmxcfs (the replication counts majorities from N votes)."""
+    if args.expected < 1:
+        args.err.write("400 Parameter verification failed.\nexpected: value "
+                       "must have a minimum value of 1\n")
+        return 255
+    yield cluster_conf(reactor, args)
+    client = yield IPCClient.connect(reactor, args.description)
+    try:
+        yield client.set_expected(args.expected)
+    except OSError as e:
+        if e.errno == errno.EINVAL:
+            args.err.write("Unable to set expected votes: "
+                           "CS_ERR_INVALID_PARAM\n")
+        else:
+            args.err.write(NO_QUORUM_SERVICE + "\n")
+        return 1
+    finally:
+        yield client.close()
+    return 0
 
 
 @defer.inlineCallbacks

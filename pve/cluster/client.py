@@ -91,6 +91,9 @@ class ICfsClient(Interface):
     def version():
         """The database version (an int)."""
 
+    def set_expected(expected):
+        """``pvecm expected``: count majorities from *expected* votes."""
+
     def cluster_start():
         """Make pmxcfs enter the cluster of the node's corosync.conf
         (fires once started, not necessarily quorate; at once if it is in
@@ -292,6 +295,18 @@ class DirectClient:
     def version(self):
         return self._call(None, self.cfs.version)
 
+    def set_expected(self, expected):
+        from pve.cluster.votequorum import ExpectedVotesError
+
+        def set_it():
+            if self.cfs.cluster is None:
+                raise OSError(errno.EOPNOTSUPP, "not in a cluster")
+            try:
+                self.cfs.cluster.set_expected(expected)
+            except ExpectedVotesError as e:
+                raise OSError(errno.EINVAL, str(e))
+        return self._call(None, set_it)
+
     def cluster_start(self):
         start = self.cfs.cluster_starter
         if start is None:
@@ -478,6 +493,9 @@ class IPCClient:
 
     def cluster_start(self):
         return self._none(commands.ClusterStart)
+
+    def set_expected(self, expected):
+        return self._none(commands.SetExpected, expected=expected)
 
     def watch(self, prefix, callback):
         watch = next(self._ids)

@@ -20,6 +20,7 @@ configuration (``$PVE_ROOT/etc/corosync/corosync.conf``).  It holds
 See ``README.md`` for the rules of the replication itself.
 """
 
+import dataclasses
 import hashlib
 import hmac
 import os
@@ -29,7 +30,7 @@ from twisted.application import service
 from twisted.internet import defer, task
 from twisted.logger import Logger
 
-from pve.cluster import corosync, raft, raftconfig, statusrepl
+from pve.cluster import corosync, raft, raftconfig, statusrepl, votequorum
 from pve.cluster.cfs import NODE_SUBDIRS
 from pve.cluster.link import ClusterLink, peer_description
 from pve.cluster.linkdata import join_bytes, split_bytes
@@ -253,6 +254,29 @@ class ClusterNode(service.MultiService):
         return statusrepl.cluster_info(self.conf, online, quorate,
                                        statusrepl.node_ips(self.cfs.status))
 
+    def set_expected(self, expected):
+        """``pvecm expected``: make *expected* votes the ones a majority
+        is counted from, as ``corosync-quorumtool -e`` (refused as it:
+        votequorum.ExpectedVotesError).  Lasts until the nodes online hold
+        a majority of the configuration again."""
+        node = self.replica.raft_node
+        online = self._online_ids()
+        config = votequorum.QuorumConfig.from_conf(self.conf or {})
+        state = votequorum.evaluate(config, online)
+        state = dataclasses.replace(state, quorate=self.replica.quorate(),
+                                    waiting_for_all=False)
+        votequorum.set_expected(state, expected)
+        total = sum(node.config.values())
+        node.expected = None if expected >= total else expected
+        self._cluster_log("[status] notice: expected votes set to %d"
+                          % expected)
+        self.replica.poke()
+
+    def _online_ids(self):
+        online = set(self.link.connected()) | {self.nodename}
+        return [n.nodeid for n in corosync.nodes(self.conf or {})
+                if n.name in online and n.nodeid]
+
     def status_set(self, key, value):
         msg, _ = self.kv.local_set(key, bytes(value))
         self._broadcast(msg)
@@ -364,6 +388,12 @@ class ClusterNode(service.MultiService):
             self._cluster_log("[dcdb] notice: leader is %s (term %d)"
                               % (leader, replica.raft_node.term))
         seen["leader"] = leader
+        node = replica.raft_node
+        if node.expected is not None and raftconfig.majority(
+                node.config, set(self.link.connected()) | {self.nodename}):
+            node.expected = None     # the nodes are back: as votequorum
+            self._cluster_log("[status] notice: expected votes back to %d"
+                              % sum(node.config.values()))
         if quorate and not self._layout_done:
             self._ensure_layout()
         if replica.is_leader and quorate:

@@ -226,6 +226,13 @@ class ClusterStart(CfsCommand):
     response = []
 
 
+class SetExpected(CfsCommand):
+    """``pvecm expected``: EINVAL when refused (corosync-quorumtool's
+    CS_ERR_INVALID_PARAM), EOPNOTSUPP outside a cluster."""
+    arguments = [(b"expected", amp.Integer())]
+    response = []
+
+
 # -- the change feed --------------------------------------------------------
 
 class Watch(CfsCommand):

@@ -266,6 +266,10 @@ class CfsServerProtocol(amp.AMP):
         return self.backend.version().addCallback(
             lambda v: {"version": v})
 
+    @responder(commands.SetExpected, write=True, paths=())
+    def set_expected(self, expected):
+        return self.backend.set_expected(expected).addCallback(lambda _: {})
+
     @responder(commands.ClusterStart, write=True, paths=())
     def cluster_start(self):
         return self.backend.cluster_start().addCallback(lambda _: {})

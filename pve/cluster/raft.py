@@ -99,6 +99,9 @@ class RaftNode:
         self.max_batch_bytes = max_batch_bytes
         self.max_inflight = max_inflight
         self.snapshot_chunk = snapshot_chunk
+        # votes that make a majority when set (``pvecm expected``: the
+        # administrator's override, unsafe by nature; None: the config's)
+        self.expected = None
         self.term, self.voted_for = storage.load()
         self.role = FOLLOWER
         self.leader = None
@@ -186,7 +189,7 @@ class RaftNode:
             fresh = [p for p, pr in self._progress.items()
                      if pr.contact is not None and now - pr.contact < window]
             fresh.append(self.id)
-            return majority(self.config, fresh)
+            return majority(self.config, fresh, self.expected)
         return (self.leader is not None and self._heard is not None
                 and self._leader_quorate and now - self._heard < window)
 
@@ -371,7 +374,7 @@ class RaftNode:
         self._progress = {}
         self._deadline = now + self._timeout()
         self._granted = {self.id}
-        if majority(self.config, self._granted):
+        if majority(self.config, self._granted, self.expected):
             self._campaign(now)
             return
         for peer in self._voters():
@@ -388,7 +391,7 @@ class RaftNode:
         self._progress = {}
         self._deadline = now + self._timeout()
         self._granted = {self.id}
-        if majority(self.config, self._granted):
+        if majority(self.config, self._granted, self.expected):
             self._lead(now)
             return
         for peer in self._voters():
@@ -434,7 +437,7 @@ class RaftNode:
         """Commit the highest index of this term that nodes holding a
         majority of votes have durably (§3.6.2; figure 3.7)."""
         config = self.config
-        total = sum(config.values())
+        total = self.expected or sum(config.values())
         matches = sorted(
             ((self.last_index if n == self.id else
               (self._progress[n].match if n in self._progress else 0)), v)
@@ -694,7 +697,7 @@ class RaftNode:
                 self._higher_term(now, msg["term"])
         elif self.role == PRECANDIDATE and msg["term"] == self.term + 1:
             self._granted.add(msg["from"])
-            if majority(self.config, self._granted):
+            if majority(self.config, self._granted, self.expected):
                 self._campaign(now)
 
     def _on_vote(self, now, msg):
@@ -719,7 +722,7 @@ class RaftNode:
         elif (self.role == CANDIDATE and msg["term"] == self.term
               and msg["granted"]):
             self._granted.add(msg["from"])
-            if majority(self.config, self._granted):
+            if majority(self.config, self._granted, self.expected):
                 self._lead(now)
 
     def _on_timeout_now(self, now, msg):

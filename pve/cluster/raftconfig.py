@@ -10,9 +10,10 @@ class ConfigError(ValueError):
     """A configuration change that is not one allowed step."""
 
 
-def majority(config, nodes):
-    """Do *nodes* hold more than half of the votes of *config*?"""
-    total = sum(config.values())
+def majority(config, nodes, expected=None):
+    """Do *nodes* hold more than half of the votes of *config* (or of
+    *expected* votes, an administrator's override: ``pvecm expected``)?"""
+    total = expected or sum(config.values())
     return 2 * sum(config.get(n, 0) for n in set(nodes)) > total
 
 

@@ -570,6 +570,11 @@ class Replica:
         if not self._stopped:
             self._after()
 
+    def poke(self):
+        """Run the core now (after a change of its settings)."""
+        if not self._stopped:
+            self._after()
+
     def propose_config(self, config):
         """As the leader, append the configuration *config* (one step,
         see RaftNode.propose_config, whose errors it raises)."""
