@@ -48,6 +48,55 @@ def _leader(nodes):
     return None
 
 
+class SharedStateTests(unittest.TestCase):
+    """What holds cluster-wide: VMIDs, cfs locks, the status store and
+    the cluster log."""
+
+    timeout = 120
+
+    @defer.inlineCallbacks
+    def test_vmids_locks_status_and_log(self):
+        cluster = LoopCluster(self, names=("alpha", "beta"))
+        alpha = yield cluster.create("alpha")
+        beta = yield cluster.join("beta", via="alpha")
+        a = yield alpha.connect()
+        b = yield beta.connect()
+        # a VMID belongs to one node in the whole cluster
+        yield a.write("nodes/alpha/qemu-server/100.conf", b"memory: 512\n")
+        yield poll(lambda: _reads(beta, "nodes/alpha/qemu-server/100.conf")
+                   == b"memory: 512\n", "VM 100 seen on beta")
+        e = yield self.assertFailure(
+            b.write("nodes/beta/qemu-server/100.conf", b"memory: 1\n"),
+            OSError)
+        self.assertEqual(e.errno, errno.EEXIST)
+        vmlist = yield b.vmlist()
+        self.assertEqual(vmlist[100]["node"], "alpha")
+        # a cfs lock taken on one node is held for all
+        yield a.lock("domain-test", timeout=0)
+        e = yield self.assertFailure(b.lock("domain-test", timeout=0),
+                                     OSError)
+        self.assertEqual(e.errno, errno.ETIMEDOUT)
+        yield a.unlock("domain-test")
+        yield b.lock("domain-test", timeout=5)
+        yield b.unlock("domain-test")
+        # the status store is per node, replicated without Raft
+        yield a.set_status("test-key", b"from alpha")
+        yield poll(lambda: b.get_status("test-key", node="alpha").addCallback(
+            lambda v: v == b"from alpha"), "alpha's status on beta")
+        # the cluster log holds both nodes' entries, in time order
+        yield a.cluster_log("test", "hello from alpha")
+        yield b.cluster_log("test", "hello from beta")
+
+        def both(entries):
+            msgs = [(e["node"], e["msg"]) for e in entries]
+            return (("alpha", "hello from alpha") in msgs
+                    and ("beta", "hello from beta") in msgs)
+        yield poll(lambda: a.get_log(200).addCallback(both), "merged log")
+        entries = yield b.get_log(200)
+        times = [e["time"] for e in entries]
+        self.assertEqual(times, sorted(times, reverse=True))
+
+
 class ThreeNodeTests(unittest.TestCase):
     timeout = 240
 
@@ -187,6 +236,10 @@ class NamespaceTests(unittest.TestCase):
             gamma.write("cut.cfg", b"no\n")
         self.assertEqual(caught.exception.errno, errno.EACCES)
         self.assertEqual(gamma.read("w0.cfg"), b"from alpha\n")
+        # the write bits go, as Proxmox's mount without quorum
+        yield poll(lambda: os.stat(gamma.path("w0.cfg")).st_mode & 0o222
+                   == 0, "no write bits on gamma")
+        self.assertTrue(os.stat(alpha.path("w0.cfg")).st_mode & 0o200)
         # the majority goes on
         alpha.write("while-cut.cfg", b"yes\n")
         yield poll(lambda: _reads(beta, "while-cut.cfg") == b"yes\n",
