@@ -131,6 +131,9 @@ class RaftNode:
             self.applied_index = base
             self._restore = snap
         self.commit_index = self.applied_index
+        if {n for n, v in self.config.items() if v > 0} == {node_id}:
+            # the only voter (a cluster just created): nobody to wait for
+            self._deadline = now
 
     # -- state ---------------------------------------------------------
 

@@ -3,6 +3,7 @@ ConfigFS: users, tokens, groups, roles, ACLs, permissions, passwords and
 logins (pve realm and PAM with a temporary service directory)."""
 
 import os
+import shutil
 import tempfile
 
 from twisted.internet import defer
@@ -265,9 +266,7 @@ class PamLoginTests(Base):
         if not os.path.exists(os.path.join(PAM_DIR, "pam_permit.so")):
             raise unittest.SkipTest("no pam_permit.so")
         self.confdir = tempfile.mkdtemp(prefix="pve-pam-")
-        self.addCleanup(lambda: [os.unlink(os.path.join(self.confdir, f))
-                                 for f in os.listdir(self.confdir)]
-                        and os.rmdir(self.confdir))
+        self.addCleanup(shutil.rmtree, self.confdir, True)
         self.patch(pam, "default_confdir", lambda: self.confdir)
 
     def service(self, auth):
