@@ -19,7 +19,7 @@ from twisted.logger import Logger
 
 from pve import debuglog
 from pve.cluster import locks, memdb, plugs, replops, status
-from pve.cluster.memdb import fail, normpath, split_path
+from pve.cluster.memdb import fail, normpath
 from pve.cluster.store import Store, StoreError
 
 log = Logger()

@@ -21,6 +21,7 @@ See ``README.md`` for the rules of the replication itself.
 """
 
 import dataclasses
+import errno
 import hashlib
 import hmac
 import os
@@ -425,7 +426,7 @@ class ClusterNode(service.MultiService):
                     try:
                         yield self.cfs.mkdir(path)
                     except OSError as e:
-                        if e.errno != 17:    # EEXIST
+                        if e.errno != errno.EEXIST:
                             raise
         except OSError as e:
             log.warn("[dcdb] cannot create {path}: {why}", path=path, why=e)
