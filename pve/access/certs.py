@@ -233,7 +233,8 @@ def pem(cert):
 # -- through pmxcfs ---------------------------------------------------------
 
 @defer.inlineCallbacks
-def _exists(client, path):
+def cfs_exists(client, path):
+    """Whether *path* exists in pmxcfs (through *client*)."""
     try:
         yield client.stat(path)
     except OSError as e:
@@ -264,7 +265,7 @@ def _gen_authkey(client, keygen):
     """As Proxmox's ``gen_auth_key``, under the cfs lock ``authkey``."""
     yield client.lock(AUTHKEY_LOCK)
     try:
-        if (yield _exists(client, AUTHKEY_PRIV)):
+        if (yield cfs_exists(client, AUTHKEY_PRIV)):
             return []
         key = keygen(tickets.AUTHKEY_BITS)
         yield client.write(AUTHKEY_PRIV, private_pem(key))
@@ -282,7 +283,7 @@ def update_node_files(client, node, ips, now, force=False, fqdn=None,
     yield _mkdirs(client, node_dirs(node))
     existing = set()
     for path in watched_files(node):
-        if (yield _exists(client, path)):
+        if (yield cfs_exists(client, path)):
             existing.add(path)
     steps = plan(existing, node, force)
     written = []

@@ -26,7 +26,7 @@ import os
 
 from twisted.internet import defer
 
-from pve import flock
+from pve import atomicfile, flock
 from pve.api.cluster import routes
 from pve.api.formats import parse_property_string
 from pve.api.schema import APIError, ParamError
@@ -184,18 +184,7 @@ def write_authkey(path, out):
               % (AUTHKEY_BYTES * 8))
     out.write("Writing corosync key to %s.\n" % AUTHKEY)
     out.flush()
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(os.urandom(AUTHKEY_BYTES))
-        os.chmod(tmp, 0o400)
-        os.rename(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomicfile.write(path, os.urandom(AUTHKEY_BYTES), 0o400)
 
 
 @defer.inlineCallbacks

@@ -229,13 +229,11 @@ def task_output(args, upid):
 
 
 @defer.inlineCallbacks
-def create(reactor, args):
-    """``pvecm create``: ``POST /cluster/config`` in-process as root@pam,
-    then the ``clustercreate`` task's output."""
+def call_api(reactor, args, method, path, params):
+    """*method* *path* in-process as root@pam, as Proxmox's CLI runs its
+    handlers; its result, or APIError."""
     from pve.api.env import Env
-    from pve.api.schema import APIError
-    from pve.api.tree import make_registry, unwrap
-    from pve.cli.apicmd import error_text
+    from pve.api.tree import make_registry
     try:
         client = yield IPCClient.connect(reactor, args.description)
     except Exception as e:
@@ -244,16 +242,27 @@ def create(reactor, args):
         env = Env(client, reactor, args.paths, args.nodename,
                   user="root@pam", cli=True)
         env.resolve = args.resolve
-        try:
-            upid = yield make_registry().dispatch(
-                "POST", "/cluster/config", create_params(args), env)
-        except APIError as e:
-            args.err.write(error_text(e) +
-                           (CREATE_USAGE if e.code == 400 else ""))
-            return 255
-        code = yield task_output(args, unwrap(upid)[0])
+        result = yield make_registry().dispatch(method, path, params, env)
     finally:
         yield client.close()
+    return result
+
+
+@defer.inlineCallbacks
+def create(reactor, args):
+    """``pvecm create``: ``POST /cluster/config``, then the
+    ``clustercreate`` task's output."""
+    from pve.api.schema import APIError
+    from pve.api.tree import unwrap
+    from pve.cli.apicmd import error_text
+    try:
+        upid = yield call_api(reactor, args, "POST", "/cluster/config",
+                              create_params(args))
+    except APIError as e:
+        args.err.write(error_text(e) +
+                       (CREATE_USAGE if e.code == 400 else ""))
+        return 255
+    code = yield task_output(args, unwrap(upid)[0])
     return code
 
 
@@ -283,28 +292,16 @@ def expected(reactor, args):
 
 @defer.inlineCallbacks
 def delnode(reactor, args):
-    """``pvecm delnode NODE``: ``DELETE /cluster/config/nodes/{node}``
-    in-process as root@pam."""
-    from pve.api.env import Env
+    """``pvecm delnode NODE``: ``DELETE /cluster/config/nodes/{node}``."""
     from pve.api.schema import APIError
-    from pve.api.tree import make_registry
     from pve.cli.apicmd import error_text
     try:
-        client = yield IPCClient.connect(reactor, args.description)
-    except Exception as e:
-        raise CommandError("unable to connect to pmxcfs - %s" % (e,))
-    try:
-        env = Env(client, reactor, args.paths, args.nodename,
-                  user="root@pam", cli=True)
-        try:
-            yield make_registry().dispatch(
-                "DELETE", "/cluster/config/nodes/%s" % args.node,
-                {"node": args.node}, env)
-        except APIError as e:
-            args.err.write(error_text(e))
-            return 255
-    finally:
-        yield client.close()
+        yield call_api(reactor, args, "DELETE",
+                       "/cluster/config/nodes/%s" % args.node,
+                       {"node": args.node})
+    except APIError as e:
+        args.err.write(error_text(e))
+        return 255
     return 0
 
 

@@ -29,9 +29,10 @@ nodelist and makes a new cluster's config.
 """
 
 import copy
-import os
 import re
 from typing import NamedTuple
+
+from pve import atomicfile
 
 CONF_ARRAY_SECTIONS = frozenset(("node", "interface"))
 LINK_ADDR = re.compile(r"^(ring|link)(\d+)_addr$")
@@ -441,15 +442,5 @@ def sync_local_conf(paths, cluster_data):
                      % (target, e.strerror)),)
     decision = sync_decision(cluster_data, local, target)
     if decision.write:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        tmp = "%s.tmp.%d" % (target, os.getpid())
-        try:
-            with open(tmp, "wb") as f:
-                f.write(bytes(cluster_data))
-            os.chmod(tmp, 0o644)
-            os.rename(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        atomicfile.write(target, bytes(cluster_data), 0o644)
     return decision._replace(messages=messages + decision.messages)

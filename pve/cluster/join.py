@@ -27,6 +27,7 @@ import os
 
 from twisted.internet import defer, task
 
+from pve import atomicfile
 from pve.access import certs
 from pve.cluster import apiclient, corosync
 
@@ -127,17 +128,6 @@ def remote_error_lines(error):
 # -- the checks ---------------------------------------------------------------
 
 @defer.inlineCallbacks
-def _cfs_exists(client, path):
-    try:
-        yield client.stat(path)
-    except OSError as e:
-        if e.errno == errno.ENOENT:
-            return False
-        raise
-    return True
-
-
-@defer.inlineCallbacks
 def joinable_errors(client, paths):
     """What keeps this node from joining, as ``assert_joinable``: a
     corosync key, a cluster config (in pmxcfs, or the node's own copy,
@@ -145,7 +135,7 @@ def joinable_errors(client, paths):
     errors = []
     if os.path.isfile(paths.corosync_authkey):
         errors.append("authentication key '%s' already exists" % AUTHKEY)
-    if (yield _cfs_exists(client, "corosync.conf")):
+    if (yield certs.cfs_exists(client, "corosync.conf")):
         errors.append("cluster config '%s' already exists" % CLUSTER_CONF)
     if os.path.isfile(paths.corosync_conf):
         errors.append("cluster config '%s' already exists" % LOCAL_CONF)
@@ -169,20 +159,7 @@ def assert_joinable(client, paths, force, err):
 
 # -- finishing locally ------------------------------------------------------
 
-def write_local(path, data, mode):
-    """*data* to *path* atomically with *mode* (its directory made)."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, mode)
-        os.rename(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+write_local = atomicfile.write
 
 
 @defer.inlineCallbacks

@@ -13,6 +13,7 @@ import os
 import pwd
 import re
 
+from pve import atomicfile
 from pve.daemon import upid as _upid
 
 MAX_FINISHED = 25          # ended tasks kept in the active list
@@ -239,11 +240,7 @@ def _read_file(path):
 
 
 def _write_atomic(path, text):
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        os.fchmod(f.fileno(), 0o644)
-    os.rename(tmp, path)
+    atomicfile.write(path, text, 0o644, makedirs=False)
 
 
 def _archive(paths, ended):

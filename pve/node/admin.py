@@ -7,12 +7,12 @@ handlers (as ``pveum`` would, as root@pam), grants it ``Administrator`` on
 (0600) so the banner can show it.  A node with other users is left alone.
 """
 
-import os
 import secrets
 import string
 
 from twisted.internet import defer
 
+from pve import atomicfile
 from pve.access import usercfg
 from pve.api.env import Env
 
@@ -30,13 +30,7 @@ def new_password(rng=None):
 
 def write_password(path, password):
     """Write *password* to *path*, mode 0600, atomically."""
-    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-    tmp = path + ".tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(password + "\n")
-    os.chmod(tmp, 0o600)
-    os.rename(tmp, path)
+    atomicfile.write(path, password + "\n", 0o600, dir_mode=0o700)
 
 
 def read_password(path):
