@@ -234,12 +234,28 @@ class ClusterNode(service.MultiService):
             self._unsubscribe()
             self._unsubscribe = None
         if self.replica is not None:
+            self._snapshot_now()
             self.replica.stop()
         yield defer.maybeDeferred(super().stopService)
         with self.cfs.lock:
             self.cfs.cluster = None
         if self.storage is not None:
             self.storage.close()
+
+    def _snapshot_now(self):
+        """On a clean stop: the tree as applied becomes the snapshot, so
+        the next start shows it at once (not an older snapshot until the
+        leader says what is committed)."""
+        replica = self.replica
+        node = replica.raft_node
+        if replica.applied_index <= node.snapshot_index:
+            return
+        try:
+            with self.cfs.lock:
+                data = encode_snapshot(self.cfs.db)
+            node.compact(replica.applied_index, data, keep=replica.keep)
+        except Exception:
+            log.failure("[dcdb] cannot save a snapshot at stop")
 
     # -- what ConfigFS calls -------------------------------------------
 

@@ -12,6 +12,7 @@ cluster's corosync.conf, then told to enter the cluster.
 import json
 import os
 import shutil
+import signal
 import socket
 import tempfile
 import time
@@ -120,7 +121,16 @@ class Node:
             self.client.close()
             self.client = None
 
+    def terminate(self):
+        """A clean stop (SIGTERM), as systemctl stop."""
+        self.disconnect()
+        if self.process is not None:
+            self.process.signal(signal.SIGTERM)
+            self.process.wait()
+        self.stop()
+
     def stop(self):
+        """Kill the node (SIGKILL: a crash) and detach its mount."""
         self.disconnect()
         if self.process is not None:
             self.process.cleanup()

@@ -336,3 +336,23 @@ def _reads(node, rel):
         return node.read(rel)
     except FileNotFoundError:
         return None
+
+
+class RestartTests(unittest.TestCase):
+    timeout = 120
+
+    @defer.inlineCallbacks
+    def test_clean_restart_shows_the_tree_at_once(self):
+        """A node stopped cleanly starts with what it had applied, before
+        it hears from anyone (here: alone, without quorum)."""
+        cluster = LoopCluster(self, names=("alpha", "beta"))
+        alpha = yield cluster.create("alpha")
+        beta = yield cluster.join("beta", via="alpha")
+        alpha.write("kept.cfg", b"still here\n")
+        yield poll(lambda: _reads(beta, "kept.cfg") == b"still here\n",
+                   "kept.cfg on beta")
+        alpha.terminate()
+        beta.terminate()
+        beta.start()
+        self.assertFalse(beta.quorate())
+        self.assertEqual(beta.read("kept.cfg"), b"still here\n")
