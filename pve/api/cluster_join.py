@@ -39,6 +39,7 @@ from pve.api.nodes import fingerprint
 from pve.api.schema import APIError
 from pve.api.storage import in_thread
 from pve.cluster import apiclient, corosync, corosync_edit, join
+from pve.cluster.commands import NO_QUORUM_MESSAGE
 from pve.daemon import workers
 
 ADDNODE = ("/cluster/config/nodes/{node}", "POST")
@@ -46,7 +47,6 @@ DELNODE = ("/cluster/config/nodes/{node}", "DELETE")
 JOIN = ("/cluster/config/join", "POST")
 CONF_LOCK = "file-corosync_conf"   # cfs_lock_file('corosync.conf')
 CONF_LOCK_TIMEOUT = 10
-NO_QUORUM = "cluster not ready - no quorum?\n"
 
 cluster_config.unfold_links(routes.decls, ADDNODE)
 cluster_config.unfold_links(routes.decls, JOIN)
@@ -148,7 +148,7 @@ def check_quorum(env):
     """``check_cfs_quorum``: refuse on a node without quorum."""
     members = yield env.cfs.read(".members")
     if not join.quorate(members):
-        raise APIError(NO_QUORUM)
+        raise APIError(NO_QUORUM_MESSAGE + "\n")
 
 
 @defer.inlineCallbacks

@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 
 from pve.api import permcheck
 from pve.api.schema import APIError
+from pve.cluster.commands import NO_QUORUM_MESSAGE as NO_QUORUM
 from pve.deferreds import settled
 
 
@@ -40,6 +41,9 @@ class Result:
         if isinstance(error, APIError):
             return cls(error.code, None, error.message, error.errors or None,
                        endpoint=endpoint)
+        if isinstance(error, OSError) and error.strerror == NO_QUORUM:
+            # a write to /etc/pve without quorum, as check_cfs_quorum
+            return cls(500, None, NO_QUORUM + "\n", endpoint=endpoint)
         return cls(500, None, "%s\n" % (error,), endpoint=endpoint)
 
     def to_wire(self):

@@ -140,7 +140,8 @@ class DirectClient:
         # ConfigFS answers at once, or with a Deferred in a cluster
         def failed(failure):
             failure.trap(OSError)
-            raise os_error(failure.value.errno or errno.EIO, path)
+            value = failure.value
+            raise os_error(value.errno or errno.EIO, path, value.strerror)
         return defer.maybeDeferred(fn, *args, **kw).addErrback(failed)
 
     def _void(self, path, fn, *args, **kw):

@@ -72,6 +72,10 @@ class BigJSON(BigBytes):
         return json.loads(data.decode("utf-8"))
 
 
+#: why a write fails without quorum (Proxmox's check_cfs_quorum)
+NO_QUORUM_MESSAGE = "cluster not ready - no quorum?"
+
+
 class CfsError(Exception):
     """An ``OSError`` of ConfigFS on the wire."""
 
@@ -80,21 +84,29 @@ class CfsError(Exception):
         code = err.errno or errno.EIO
         name = errno.errorcode.get(code, str(code))
         filename = err.filename if err.filename is not None else path
-        return cls("%s %s" % (name, filename or ""))
+        text = "%s %s" % (name, filename or "")
+        if err.strerror and err.strerror != os.strerror(code):
+            # a message of its own (e.g. no quorum) after a newline
+            text += "\n" + err.strerror
+        return cls(text)
 
     def to_oserror(self):
-        name, _, path = str(self.args[0] if self.args else "").partition(" ")
+        text = str(self.args[0] if self.args else "")
+        text, _, message = text.partition("\n")
+        name, _, path = text.partition(" ")
         code = getattr(errno, name, None) if not name.isdigit() else int(name)
         if not isinstance(code, int):
             code = errno.EIO
-        return os_error(code, path or None)
+        return os_error(code, path or None, message or None)
 
 
-def os_error(code, path=None):
-    """``OSError(code, strerror, path)`` as both clients raise it."""
+def os_error(code, path=None, message=None):
+    """``OSError(code, strerror, path)`` as both clients raise it (with
+    *message* instead of strerror when the error has its own)."""
+    message = message or os.strerror(code)
     if path is None:
-        return OSError(code, os.strerror(code))
-    return OSError(code, os.strerror(code), path)
+        return OSError(code, message)
+    return OSError(code, message, path)
 
 
 class CfsCommand(amp.Command):

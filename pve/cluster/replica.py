@@ -58,13 +58,12 @@ from twisted.internet import defer
 from twisted.logger import Logger
 
 from pve.cluster import raft, replops
+from pve.cluster.commands import NO_QUORUM_MESSAGE
 from pve.cluster.memdb import MemDB
 from pve.cluster.treesnapshot import (  # noqa: F401  (SnapshotError: for callers)
     SnapshotError, decode_snapshot, encode_snapshot)
 
 log = Logger()
-
-NO_QUORUM_MESSAGE = "cluster not ready - no quorum?"
 
 FORWARD = "forward"
 RESULT = "result"
