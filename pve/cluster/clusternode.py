@@ -136,12 +136,7 @@ class ClusterNode(service.MultiService):
         except OSError as e:
             raise ClusterConfigError("cannot read %s: %s"
                                      % (self.paths.corosync_conf, e))
-        conf = corosync.parse(raw, self.paths.corosync_conf)
-        if corosync.find_node(conf, self.nodename) is None:
-            raise ClusterConfigError("node '%s' is not in the nodelist of %s"
-                                     % (self.nodename,
-                                        self.paths.corosync_conf))
-        return conf
+        return corosync.parse(raw, self.paths.corosync_conf)
 
     def _authkey(self):
         try:
@@ -155,8 +150,8 @@ class ClusterNode(service.MultiService):
         for node in corosync.nodes(conf):
             if node.name == self.nodename:
                 return node
-        raise ClusterConfigError("node '%s' is not in the nodelist"
-                                 % self.nodename)
+        raise ClusterConfigError("node '%s' is not in the nodelist of %s"
+                                 % (self.nodename, self.paths.corosync_conf))
 
     def prepare(self):
         """Everything up to the link: read the configuration, open the
@@ -171,7 +166,6 @@ class ClusterNode(service.MultiService):
         storage = DiskStorage(os.path.join(self.paths.cluster_lib, "raft"),
                               sync=self.sync)
         fresh = storage.snapshot() is None and storage.last_index() == 0
-        config = {}
         if fresh and set(target) == {self.nodename}:
             # the node that created the cluster: its tree is the start
             with self.cfs.lock:
@@ -186,7 +180,8 @@ class ClusterNode(service.MultiService):
                      "data")
         self.conf, self.storage = conf, storage
         now = self.reactor.seconds()
-        node = raft.RaftNode(self.nodename, storage, self.rng, config,
+        # a joining node starts with no configuration: the leader's comes
+        node = raft.RaftNode(self.nodename, storage, self.rng, {},
                              election_timeout=self.election_timeout,
                              heartbeat=self.heartbeat, now=now)
         self.kv = statusrepl.KVReplica(self.nodename, int(now * 1000000))
