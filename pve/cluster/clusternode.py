@@ -136,7 +136,10 @@ class ClusterNode(service.MultiService):
         except OSError as e:
             raise ClusterConfigError("cannot read %s: %s"
                                      % (self.paths.corosync_conf, e))
-        return corosync.parse(raw, self.paths.corosync_conf)
+        try:
+            return corosync.parse(raw, self.paths.corosync_conf)
+        except corosync.CorosyncConfError as e:
+            raise ClusterConfigError(str(e))
 
     def _authkey(self):
         try:

@@ -371,3 +371,52 @@ class RestartTests(unittest.TestCase):
         beta.start()
         self.assertFalse(beta.quorate())
         self.assertEqual(beta.read("kept.cfg"), b"still here\n")
+
+
+class RefusedStartTests(unittest.TestCase):
+    """A corosync.conf pmxcfs cannot use stops its start with the reason."""
+
+    def start_with(self, conf_text, authkey=True):
+        import shutil
+        import tempfile
+        from pve.paths import Paths
+        from tests.cluster.daemon import PmxcfsProcess
+        root = tempfile.mkdtemp(prefix="pve-refused-")
+        self.addCleanup(shutil.rmtree, root, True)
+        paths = Paths(root)
+        os.makedirs(os.path.dirname(paths.corosync_conf))
+        with open(paths.corosync_conf, "w") as f:
+            f.write(conf_text)
+        if authkey:
+            with open(paths.corosync_authkey, "wb") as f:
+                f.write(b"k" * 256)
+        proc = PmxcfsProcess(root, "alpha", local=False)
+        self.addCleanup(proc.cleanup)
+        with self.assertRaises(AssertionError) as caught:
+            proc.start()
+        return str(caught.exception), paths
+
+    def test_node_not_in_nodelist(self):
+        from pve.cluster import corosync, corosync_edit
+        _, text = corosync.prepare_write(
+            corosync_edit.create_conf("other", "lab", "10.0.0.1"))
+        message, paths = self.start_with(text)
+        self.assertIn("pmxcfs exited (1)", message)
+        self.assertIn("pmxcfs: node 'alpha' is not in the nodelist of %s"
+                      % paths.corosync_conf, message)
+        self.assertFalse(os.path.exists(os.path.join(paths.cluster_lib,
+                                                     "raft")))
+
+    def test_no_authkey(self):
+        from pve.cluster import corosync, corosync_edit
+        _, text = corosync.prepare_write(
+            corosync_edit.create_conf("alpha", "lab", "10.0.0.1"))
+        message, paths = self.start_with(text, authkey=False)
+        self.assertIn("pmxcfs: cannot read the cluster key %s"
+                      % paths.corosync_authkey, message)
+
+    def test_unparsable_conf(self):
+        message, paths = self.start_with("totem {\n  cluster_name: lab\n")
+        self.assertIn("pmxcfs exited (1)", message)
+        self.assertIn("pmxcfs: ", message)
+        self.assertNotIn("Traceback", message)
