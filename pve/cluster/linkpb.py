@@ -39,6 +39,18 @@ class LinkBroker(pb.Broker):
     lost_reason = None
     told = False
 
+    def connectionMade(self):
+        # small messages (votes, appends, acknowledgements) go at once:
+        # Nagle's algorithm would hold them for the peer's delayed ACK
+        transport = self.transport
+        while transport is not None:
+            set_no_delay = getattr(transport, "setTcpNoDelay", None)
+            if set_no_delay is not None:
+                set_no_delay(True)
+                break
+            transport = getattr(transport, "transport", None)
+        pb.Broker.connectionMade(self)
+
     def connectionLost(self, reason):
         self.lost_reason = reason
         pb.Broker.connectionLost(self, reason)
