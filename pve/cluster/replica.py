@@ -40,8 +40,8 @@ Replica messages (besides Raft's, which go to the core as they are)::
 follower answers its caller once it applied *index* itself.  ``lost``: the
 leader applied another entry at *index*.  ``rejected``: the leader did not
 propose it (not the leader any more, no quorum, undecodable); the follower
-tries again until ``quorum_timeout`` has passed since the submit, then fails
-with EACCES.
+tries again (until ``timeout``) while it is quorate, and fails with EACCES
+when it is not and ``quorum_timeout`` has passed since the submit.
 
 Snapshots: every ``compact_every`` applied entries the replica hands the core
 ``encode_snapshot(memdb)`` (the rows of :meth:`MemDB.rows` in the
@@ -548,7 +548,8 @@ class Replica:
         if sub is None or sub.state != FORWARDED:
             return
         if outcome == REJECTED:
-            if self.now() >= sub.quorum_deadline:
+            # not proposed: safe to send again, while there is quorum
+            if self.now() >= sub.quorum_deadline and not self.quorate():
                 self._fail(sub, NoQuorumError())
             else:
                 sub.state = WAITING

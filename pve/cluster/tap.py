@@ -34,7 +34,8 @@ class Options(usage.Options):
     ]
     optParameters = [
         ["mount", "m", None, "mount point (default $PVE_ROOT/etc/pve)"],
-        ["workers", "w", 1, "FUSE worker threads", int],
+        ["workers", "w", 4, "FUSE worker threads (in a cluster each change "
+         "waits for its commit: several let others go on)", int],
         ["ipc", None, None,
          "IPC endpoint (default unix:$PVE_ROOT/run/pve-cluster/pmxcfs.sock)"],
         ["nodename", None, None, "node name (default $PVE_NODENAME or the "

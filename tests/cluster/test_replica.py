@@ -499,6 +499,31 @@ class ReplicaTest(unittest.TestCase):
                          * ((len(mine) - 2) // 2))
         c.assert_converged()
 
+    def test_late_rejection_retried_while_quorate(self):
+        """A forward the old leader rejects long after (it heard it only
+        once healed): not proposed, so sent again, not EACCES, as long as
+        this node has quorum."""
+        c = Cluster(self, seed=8, quorum_timeout=0.3, timeout=30.0)
+        c.layout()
+        f1, f2 = c.followers()
+        c.filter = lambda src, dst, msg: (src, dst) == (f1, f2)
+        rep = c.replicas[f1]
+        rep.raft_node.leader = f2       # stale: f2 does not lead
+        out = c.submit(f1, WriteFile, "d/late", data=b"l", mode=EXCLUSIVE)
+        c.run(1.0)                      # the forward went nowhere
+        self.assertFalse(out.done)
+        self.assertTrue(rep.quorate())
+        c.filter = None
+        rep.receive(f2, {"type": "result", "outcome": "rejected",
+                         "node": out.op.request.node,
+                         "counter": out.op.request.counter, "index": 0,
+                         "term": 0, "errno": errno.EACCES,
+                         "message": replica.NO_QUORUM_MESSAGE,
+                         "version": 0})
+        c.run_until(lambda: out.done)
+        self.assertTrue(out.ok, (out.result, out.error))
+        c.assert_converged()
+
     def test_submit_errors(self):
         c = Cluster(self, seed=7)
         c.wait_leader()
