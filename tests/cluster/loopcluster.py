@@ -146,6 +146,18 @@ class Node:
         except (OSError, ValueError):
             return False
 
+    def voter(self):
+        """Whether the newest replication membership in the cluster log
+        gives this node a vote."""
+        try:
+            entries = json.loads(self.read(".clusterlog"))["data"]
+        except (OSError, ValueError):
+            return False
+        for entry in entries:
+            if "replicating to" in entry["msg"]:
+                return "%s (1 vote)" % self.name in entry["msg"]
+        return False
+
     def read(self, rel):
         with open(self.path(rel), "rb") as f:
             return f.read()
@@ -252,4 +264,7 @@ class LoopCluster:
         client = yield node.connect()
         yield client.cluster_start()
         yield wait_for(node, node.quorate, "%s quorate" % name)
+        # until the leader gave it its vote, the cluster's majority is
+        # counted without it (a learner catches up first)
+        yield wait_for(node, node.voter, "%s votes" % name)
         return node
