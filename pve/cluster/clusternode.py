@@ -209,11 +209,8 @@ class ClusterNode(service.MultiService):
         peers = {}
         for node in corosync.nodes(conf):
             if node.name != self.nodename and node.address:
-                if self.port:
-                    peers[node.name] = peer_description(node.address,
-                                                        self.port)
-                else:
-                    peers[node.name] = peer_description(node.address)
+                peers[node.name] = peer_description(node.address,
+                                                    self.port or 5404)
         return peers
 
     def startService(self):

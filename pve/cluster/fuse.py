@@ -87,8 +87,11 @@ class Operations(llfuse.Operations):
         with the lock held: applying the change needs it."""
         if self.cfs.cluster is None:
             return method(*args, **kw)
-        return threads.blockingCallFromThread(self.cfs.reactor, method,
-                                              *args, **kw)
+        # llfuse runs one handler at a time under its lock: let the other
+        # workers go on while this one waits for the commit
+        with llfuse.lock_released:
+            return threads.blockingCallFromThread(self.cfs.reactor, method,
+                                                  *args, **kw)
 
     # -- attributes --------------------------------------------------------
 
