@@ -222,6 +222,10 @@ class DirectClient:
 
         def tried(made):
             if d.called:
+                if made:    # cancelled meanwhile: give the lock back
+                    defer.maybeDeferred(self.cfs.delete, path,
+                                        kind="dir").addErrback(
+                        lambda f: f.trap(OSError))
                 return
             if made:
                 d.callback(None)
