@@ -226,6 +226,13 @@ def make_node_cert(node_key, ca_key, ca_cert, node, ips, now, serial,
     return builder.sign(ca_key, hashes.SHA256())
 
 
+def pem_fingerprint(pem_data):
+    """The SHA-256 fingerprint (``AB:CD:...``, as Proxmox shows and
+    compares them) of the first certificate in *pem_data*."""
+    cert = x509.load_pem_x509_certificate(pem_data)
+    return ":".join("%02X" % b for b in cert.fingerprint(hashes.SHA256()))
+
+
 def pem(cert):
     return cert.public_bytes(Encoding.PEM)
 

@@ -26,7 +26,6 @@ updated as pmxcfs's sync rule says.
 
 import errno
 import hashlib
-import ipaddress
 
 from twisted.internet import defer
 
@@ -35,11 +34,11 @@ from pve.access import certs
 from pve.access.tickets import new_rsa_key
 from pve.api import cluster_config
 from pve.api.cluster import routes
-from pve.api.nodes import fingerprint
 from pve.api.schema import APIError
 from pve.api.storage import in_thread
 from pve.cluster import apiclient, corosync, corosync_edit, join
 from pve.cluster.commands import NO_QUORUM_MESSAGE
+from pve.cluster.nodeaddr import is_ip
 from pve.daemon import workers
 
 ADDNODE = ("/cluster/config/nodes/{node}", "POST")
@@ -117,7 +116,7 @@ def node_address(env, name, section, resolve):
     if ip:
         return ip
     links = corosync.node_links(section)
-    if links and _is_ip(links[min(links)]):
+    if links and is_ip(links[min(links)]):
         return links[min(links)]
     return resolve(name)
 
@@ -136,7 +135,7 @@ def node_fingerprint(env, node):
             raise APIError("unable to read '/etc/pve/%s' - %s\n"
                            % (path, e.strerror))
         try:
-            return fingerprint(pem)
+            return certs.pem_fingerprint(pem)
         except ValueError as e:
             raise APIError("unable to read '/etc/pve/%s' - %s\n" % (path, e))
 
@@ -214,20 +213,12 @@ def check_unused(conf, name, nodeid, address):
                                % (address, number, other))
 
 
-def _is_ip(value):
-    try:
-        ipaddress.ip_address(value or "")
-    except ValueError:
-        return False
-    return True
-
-
 def cert_ips(links, new_node_ip):
     """The new node's addresses for its certificate's names."""
     found = []
     for value in [new_node_ip] + [link["address"] for _, link in
                                   sorted(links.items())]:
-        if _is_ip(value) and value not in found:
+        if is_ip(value) and value not in found:
             found.append(value)
     return found
 

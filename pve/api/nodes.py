@@ -9,10 +9,9 @@ pvestatd broadcasts node statistics, only this node's entry carries them.
 import os
 import re
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from twisted.internet import defer
 
+from pve.access import certs
 from pve.api import decl_nodes, version
 from pve.api.formats import parse_boolean, split_list
 from pve.api.schema import APIError
@@ -181,10 +180,7 @@ def _node_stats():
             "disk": rootfs["used"], "maxdisk": rootfs["total"]}
 
 
-def fingerprint(pem):
-    """SHA-256 fingerprint of a PEM certificate, ``AB:CD:...``."""
-    cert = x509.load_pem_x509_certificate(pem)
-    return ":".join("%02X" % b for b in cert.fingerprint(hashes.SHA256()))
+fingerprint = certs.pem_fingerprint
 
 
 # -- endpoints --------------------------------------------------------------

@@ -23,7 +23,6 @@ the password.
 """
 
 import io
-import ipaddress
 import json
 import os
 from urllib.parse import quote, urlencode
@@ -35,6 +34,8 @@ from twisted.web import client as webclient
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import IPolicyForHTTPS
 from zope.interface import implementer
+
+from pve.cluster.nodeaddr import is_ip
 
 PORT = 8006
 TIMEOUT = 60                      # LWP::UserAgent's, as Proxmox sets it
@@ -59,21 +60,13 @@ def normal_fingerprint(text):
     return text.strip().upper()
 
 
-def _is_ip(host):
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
 def _name_matches(cert, host):
     """Whether the leaf *cert* (pyOpenSSL) is for *host* (name or IP);
     False without service_identity to tell."""
     try:
         from service_identity.cryptography import (
             verify_certificate_hostname, verify_certificate_ip_address)
-        if _is_ip(host):
+        if is_ip(host):
             verify_certificate_ip_address(cert.to_cryptography(), host)
         else:
             verify_certificate_hostname(cert.to_cryptography(), host)
@@ -120,7 +113,7 @@ class _VerifyingTLS:
         ctx.set_verify(SSL.VERIFY_PEER, verify)
         conn = SSL.Connection(ctx, None)
         conn.set_app_data(tls_protocol)
-        if not _is_ip(self.host):
+        if not is_ip(self.host):
             conn.set_tlsext_host_name(self.host.encode("idna"))
         return conn
 

@@ -2,9 +2,19 @@
 (``PVE::Cluster::remote_node_ip``), else its name resolved
 (``PVE::Network::get_ip_from_hostname``)."""
 
+import ipaddress
 import socket
 
 from twisted.internet import defer
+
+
+def is_ip(text):
+    """Whether *text* is an IPv4 or IPv6 address (not a name)."""
+    try:
+        ipaddress.ip_address(text or "")
+    except ValueError:
+        return False
+    return True
 
 
 class LookupFailed(Exception):

@@ -36,8 +36,6 @@ import os
 import weakref
 from urllib.parse import quote, urlencode
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from OpenSSL import SSL
 from twisted.internet import defer, endpoints, error, threads
 from twisted.internet.interfaces import (IOpenSSLClientConnectionCreator,
@@ -48,6 +46,7 @@ from twisted.web.iweb import IAgentEndpointFactory
 from zope.interface import implementer
 
 from pve.access import apitoken
+from pve.access.certs import pem_fingerprint
 from pve.api import formatters
 from pve.cluster import corosync, nodeaddr
 from pve.debuglog import Logger
@@ -79,21 +78,10 @@ def cert_paths(node):
     return [base + "pveproxy-ssl.pem", base + "pve-ssl.pem"]
 
 
-def format_fingerprint(digest):
-    """``AB:CD:...``, as Proxmox shows and compares fingerprints."""
-    return ":".join("%02X" % b for b in digest)
-
-
-def pem_fingerprint(pem):
-    """The SHA-256 fingerprint of the first certificate in *pem*."""
-    cert = x509.load_pem_x509_certificate(pem)
-    return format_fingerprint(cert.fingerprint(hashes.SHA256()))
-
-
 def peer_fingerprint(cert):
-    """The SHA-256 fingerprint of a pyOpenSSL ``X509``."""
-    return format_fingerprint(
-        cert.to_cryptography().fingerprint(hashes.SHA256()))
+    """The SHA-256 fingerprint of a pyOpenSSL ``X509``, in the form of
+    :func:`pem_fingerprint`."""
+    return cert.digest("sha256").decode("ascii")
 
 
 def corosync_address(conf_data, node):
@@ -119,14 +107,6 @@ def choose_address(node, members, conf_data):
     corosync nodelist; None if neither knows it."""
     ip = ((members or {}).get(node) or {}).get("ip")
     return ip or corosync_address(conf_data, node)
-
-
-def is_ip(text):
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def outgoing_headers(creds, client_ip, host=None, content_type=None):
@@ -337,7 +317,7 @@ class Forwarder:
                 raise
             conf = None
         found = choose_address(node, members, conf)
-        if found is not None and is_ip(found):
+        if found is not None and nodeaddr.is_ip(found):
             return found
         name = found or node
         try:
