@@ -40,11 +40,11 @@ REPO = os.path.dirname(HERE)
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
-from pve.access import certs  # noqa: E402
-from pve.cluster import commands, corosync, corosync_edit, mount  # noqa: E402
+from pve.cluster import commands, corosync_edit, mount  # noqa: E402
 from pve.paths import Paths  # noqa: E402
 # the cluster CA and node certificates, the corosync key of the tests
-from tests.cluster.loopcluster import AUTHKEY, _Pki  # noqa: E402
+from tests.cluster.loopcluster import (  # noqa: E402
+    NodeFiles, _Pki, write_conf)
 
 TWISTD = ("import sys; from twisted.scripts.twistd import run; "
           "sys.argv[0] = 'twistd'; run()")
@@ -215,7 +215,7 @@ class NetControl:
 # the nodes
 
 
-class Node:
+class Node(NodeFiles):
     """pmxcfs of node *i* of the network, under ``<workdir>/n<i>``."""
 
     def __init__(self, cluster, i):
@@ -234,15 +234,8 @@ class Node:
         self._log_text = ""
 
     @property
-    def mount(self):
-        return self.paths.etc_pve
-
-    @property
     def socket(self):
         return self.paths.pmxcfs_socket
-
-    def path(self, rel):
-        return os.path.join(self.mount, rel)
 
     def start(self):
         env = dict(os.environ, PVE_ROOT=self.root, PVE_NODENAME=self.name,
@@ -276,23 +269,6 @@ class Node:
                                    % (self.name, fragment, deadline))
             time.sleep(0.02)
 
-    def read(self, rel):
-        with open(self.path(rel), "rb") as f:
-            return f.read()
-
-    def write(self, rel, data):
-        with open(self.path(rel), "wb") as f:
-            f.write(data)
-
-    def members(self):
-        return json.loads(self.read(".members"))
-
-    def quorate(self):
-        try:
-            return bool(self.members().get("cluster", {}).get("quorate"))
-        except (OSError, ValueError):
-            return False
-
     def ipc(self, command, timeout=5.0, **kw):
         """One command on a fresh IPC connection."""
         client = SyncIPC(self.socket, timeout)
@@ -300,24 +276,6 @@ class Node:
             return client.call(command, **kw)
         finally:
             client.close()
-
-    def write_credentials(self, node=None):
-        """The CA and *node*'s (default this node's) key and certificate,
-        into this node's tree (as ``pvecm add`` and the join API do)."""
-        node = node or self
-        pki = self.cluster.pki
-        node_key, node_cert = pki.node(node.name, node.ip)
-        os.makedirs(self.path("nodes/%s" % node.name), exist_ok=True)
-        self.write("pve-root-ca.pem", certs.pem(pki.ca))
-        self.write("nodes/%s/pve-ssl.key" % node.name, node_key)
-        self.write("nodes/%s/pve-ssl.pem" % node.name, node_cert)
-
-    def write_local_conf(self, text):
-        os.makedirs(os.path.dirname(self.paths.corosync_conf), exist_ok=True)
-        with open(self.paths.corosync_conf, "w") as f:
-            f.write(text)
-        with open(self.paths.corosync_authkey, "wb") as f:
-            f.write(AUTHKEY)
 
     def stop(self, term_wait=3.0):
         """SIGTERM, SIGKILL after *term_wait* s; the mount goes in any case.
@@ -385,10 +343,7 @@ class PmxcfsCluster:
                        "%s sees every node online" % node.name, deadline)
 
     def _write_conf(self, conf, via, joining=None):
-        _, text = corosync.prepare_write(conf)
-        self.conf = corosync.parse(text)
-        via.write("corosync.conf", text.encode())
-        (joining or via).write_local_conf(text)
+        self.conf = write_conf(conf, via, joining)
 
     def _voters(self):
         """The newest Raft configuration a leader logged a step to

@@ -78,7 +78,66 @@ def free_port(addresses):
     raise RuntimeError("no free port")
 
 
-class Node:
+class NodeFiles:
+    """A pmxcfs node's mount and files, as the tests and benchmarks use
+    them; the class using it has ``name``, ``ip``, ``paths`` and a
+    ``cluster`` with the ``pki``."""
+
+    @property
+    def mount(self):
+        return self.paths.etc_pve
+
+    def path(self, rel):
+        return os.path.join(self.mount, rel)
+
+    def read(self, rel):
+        with open(self.path(rel), "rb") as f:
+            return f.read()
+
+    def write(self, rel, data):
+        with open(self.path(rel), "wb") as f:
+            f.write(data)
+
+    def members(self):
+        return json.loads(self.read(".members"))
+
+    def quorate(self):
+        try:
+            return bool(self.members().get("cluster", {}).get("quorate"))
+        except (OSError, ValueError):
+            return False
+
+    def write_credentials(self, node=None):
+        """What ``pvecm add`` puts into the joining node's own tree (and
+        the join API into the cluster's): the CA and *node*'s (default
+        this node's) key and certificate."""
+        node = node or self
+        pki = self.cluster.pki
+        node_key, node_cert = pki.node(node.name, node.ip)
+        os.makedirs(self.path("nodes/%s" % node.name), exist_ok=True)
+        self.write("pve-root-ca.pem", certs.pem(pki.ca))
+        self.write("nodes/%s/pve-ssl.key" % node.name, node_key)
+        self.write("nodes/%s/pve-ssl.pem" % node.name, node_cert)
+
+    def write_local_conf(self, text):
+        os.makedirs(os.path.dirname(self.paths.corosync_conf), exist_ok=True)
+        with open(self.paths.corosync_conf, "w") as f:
+            f.write(text)
+        with open(self.paths.corosync_authkey, "wb") as f:
+            f.write(AUTHKEY)
+
+
+def write_conf(conf, via, joining=None):
+    """Write *conf* as ``pvecm`` does: into the cluster's tree through the
+    node *via* and as the local copy of *joining* (default *via*); the
+    conf as written and read back."""
+    _, text = corosync.prepare_write(conf)
+    via.write("corosync.conf", text.encode())
+    (joining or via).write_local_conf(text)
+    return corosync.parse(text)
+
+
+class Node(NodeFiles):
     def __init__(self, cluster, name, number):
         self.cluster = cluster
         self.name = name
@@ -90,13 +149,6 @@ class Node:
         self.paths = Paths(self.root)
         self.process = None
         self.client = None
-
-    @property
-    def mount(self):
-        return self.paths.etc_pve
-
-    def path(self, rel):
-        return os.path.join(self.mount, rel)
 
     def start(self):
         net = self.cluster.net
@@ -136,16 +188,6 @@ class Node:
             self.process.cleanup()
             self.process = None
 
-    def members(self):
-        with open(self.path(".members"), "rb") as f:
-            return json.loads(f.read())
-
-    def quorate(self):
-        try:
-            return bool(self.members().get("cluster", {}).get("quorate"))
-        except (OSError, ValueError):
-            return False
-
     def voter(self):
         """Whether the newest replication membership in the cluster log
         gives this node a vote."""
@@ -158,32 +200,6 @@ class Node:
                 return "%s (1 vote)" % self.name in entry["msg"]
         return False
 
-    def read(self, rel):
-        with open(self.path(rel), "rb") as f:
-            return f.read()
-
-    def write(self, rel, data):
-        with open(self.path(rel), "wb") as f:
-            f.write(data)
-
-    def write_credentials(self, node=None):
-        """What ``pvecm add`` puts into the joining node's own tree (and
-        the join API into the cluster's): the CA and *node*'s (default
-        this node's) key and certificate."""
-        node = node or self
-        pki = self.cluster.pki
-        node_key, node_cert = pki.node(node.name, node.ip)
-        os.makedirs(self.path("nodes/%s" % node.name), exist_ok=True)
-        self.write("pve-root-ca.pem", certs.pem(pki.ca))
-        self.write("nodes/%s/pve-ssl.key" % node.name, node_key)
-        self.write("nodes/%s/pve-ssl.pem" % node.name, node_cert)
-
-    def write_local_conf(self, text):
-        os.makedirs(os.path.dirname(self.paths.corosync_conf), exist_ok=True)
-        with open(self.paths.corosync_conf, "w") as f:
-            f.write(text)
-        with open(self.paths.corosync_authkey, "wb") as f:
-            f.write(AUTHKEY)
 
 
 @defer.inlineCallbacks
@@ -238,11 +254,8 @@ class LoopCluster:
         """``pvecm create``: a one-node cluster on *name*."""
         node = self.node(name).start()
         node.write_credentials()
-        conf = corosync_edit.create_conf(name, "testclu", node.ip)
-        _, text = corosync.prepare_write(conf)
-        self.conf = corosync.parse(text)
-        node.write("corosync.conf", text.encode())
-        node.write_local_conf(text)
+        self.conf = write_conf(
+            corosync_edit.create_conf(name, "testclu", node.ip), node)
         client = yield node.connect()
         yield client.cluster_start()
         yield wait_for(node, node.quorate, "%s quorate" % name)
@@ -255,12 +268,9 @@ class LoopCluster:
         node.write_credentials()
         # the join API writes them into the cluster's tree too
         self.node(via).write_credentials(node=node)
-        conf = corosync_edit.add_node(self.conf, name,
-                                      links={0: node.ip})
-        _, text = corosync.prepare_write(conf)
-        self.conf = corosync.parse(text)
-        self.node(via).write("corosync.conf", text.encode())
-        node.write_local_conf(text)
+        self.conf = write_conf(
+            corosync_edit.add_node(self.conf, name, links={0: node.ip}),
+            self.node(via), node)
         client = yield node.connect()
         yield client.cluster_start()
         yield wait_for(node, node.quorate, "%s quorate" % name)
