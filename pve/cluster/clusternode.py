@@ -33,7 +33,7 @@ from twisted.logger import Logger
 
 from pve.cluster import corosync, raft, raftconfig, statusrepl, votequorum
 from pve.cluster.cfs import NODE_SUBDIRS
-from pve.cluster.link import ClusterLink, peer_description
+from pve.cluster.link import DEFAULT_PORT, ClusterLink, peer_description
 from pve.cluster.linkdata import join_bytes, split_bytes
 from pve.cluster.raftdisk import DiskStorage
 from pve.cluster.raftstorage import Snapshot
@@ -50,6 +50,15 @@ LOG_TAG = "pmxcfs"
 
 class ClusterConfigError(Exception):
     """The node cannot start in its cluster; the message says why."""
+
+
+def _read(path, what):
+    """The bytes of *path*; ClusterConfigError naming it as *what*."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise ClusterConfigError("cannot read %s%s: %s" % (what, path, e))
 
 
 def link_secret(authkey):
@@ -130,24 +139,14 @@ class ClusterNode(service.MultiService):
     # -- starting ------------------------------------------------------
 
     def _read_local_conf(self):
+        path = self.paths.corosync_conf
         try:
-            with open(self.paths.corosync_conf, "rb") as f:
-                raw = f.read()
-        except OSError as e:
-            raise ClusterConfigError("cannot read %s: %s"
-                                     % (self.paths.corosync_conf, e))
-        try:
-            return corosync.parse(raw, self.paths.corosync_conf)
+            return corosync.parse(_read(path, ""), path)
         except corosync.CorosyncConfError as e:
             raise ClusterConfigError(str(e))
 
     def _authkey(self):
-        try:
-            with open(self.paths.corosync_authkey, "rb") as f:
-                return f.read()
-        except OSError as e:
-            raise ClusterConfigError("cannot read the cluster key %s: %s"
-                                     % (self.paths.corosync_authkey, e))
+        return _read(self.paths.corosync_authkey, "the cluster key ")
 
     def _me(self, conf):
         for node in corosync.nodes(conf):
@@ -199,7 +198,7 @@ class ClusterNode(service.MultiService):
         peers = self._peers(conf)
         self.link = ClusterLink(
             self.nodename, key, cert, ca, link_secret(authkey),
-            listen=self.listen or "ssl:%d" % (self.port or 5404),
+            listen=self.listen or "ssl:%d" % (self.port or DEFAULT_PORT),
             peers=peers, on_message=self._received, on_peer=self._peer,
             reactor=self.reactor, rng=self.rng)
         self.link.setServiceParent(self)
@@ -209,8 +208,8 @@ class ClusterNode(service.MultiService):
         peers = {}
         for node in corosync.nodes(conf):
             if node.name != self.nodename and node.address:
-                peers[node.name] = peer_description(node.address,
-                                                    self.port or 5404)
+                peers[node.name] = peer_description(
+                    node.address, self.port or DEFAULT_PORT)
         return peers
 
     def startService(self):

@@ -20,6 +20,7 @@ from pve import sdnotify
 from pve.cluster import treeversion
 from pve.cluster.cfs import ConfigFS
 from pve.cluster.clusternode import ClusterConfigError
+from pve.cluster.linktls import DEFAULT_PORT
 from pve.cluster.store import StoreError
 
 log = Logger()
@@ -40,7 +41,7 @@ class Options(usage.Options):
          "IPC endpoint (default unix:$PVE_ROOT/run/pve-cluster/pmxcfs.sock)"],
         ["nodename", None, None, "node name (default $PVE_NODENAME or the "
          "short hostname)"],
-        ["cluster-port", None, 5404, "port of the cluster links (PB over "
+        ["cluster-port", None, DEFAULT_PORT, "port of the cluster links (PB over "
          "TLS), ours and the peers'", int],
         ["cluster-listen", None, None, "endpoint of our cluster link "
          "(default ssl:<cluster-port>)"],
